@@ -3,6 +3,11 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mailgun-operator/mailgun-operator/internal/controller"
 )
 
 // flags holds the manager's command line.
@@ -12,6 +17,14 @@ type flags struct {
 	secureMetrics bool
 	enableHTTP2   bool
 	leaderElect   bool
+
+	syncPeriod       time.Duration
+	dnsCheckInterval time.Duration
+	concurrency      int
+	mailgunRate      float64
+	mailgunBurst     int
+	mailgunTimeout   time.Duration
+	namespaces       string
 }
 
 func registerFlags(fs *flag.FlagSet) *flags {
@@ -24,12 +37,50 @@ func registerFlags(fs *flag.FlagSet) *flags {
 	fs.BoolVar(&f.enableHTTP2, "enable-http2", false, "Allow HTTP/2 on the metrics server.")
 	fs.BoolVar(&f.leaderElect, "leader-elect", false,
 		"Elect a leader so that only one of several replicas reconciles at a time.")
+	fs.DurationVar(&f.syncPeriod, "sync-period", controller.DefaultSyncPeriod,
+		"How often each in-sync object is compared with Mailgun to correct drift (with up to 10% jitter).")
+	fs.DurationVar(&f.dnsCheckInterval, "dns-check-interval", controller.DefaultDNSCheckInterval,
+		"How often Mailgun is asked to check the DNS of an unverified domain again.")
+	fs.IntVar(&f.concurrency, "max-concurrent-reconciles", 4, "Objects of each kind reconciled in parallel.")
+	fs.Float64Var(&f.mailgunRate, "mailgun-requests-per-second", 10,
+		"Mailgun requests per second per account (token bucket); 0 means unlimited.")
+	fs.IntVar(&f.mailgunBurst, "mailgun-burst", 20, "Burst of the per-account Mailgun request bucket.")
+	fs.DurationVar(&f.mailgunTimeout, "mailgun-timeout", 30*time.Second, "Timeout of one Mailgun request.")
+	fs.StringVar(&f.namespaces, "namespaces", "",
+		"Comma-separated namespaces to watch; empty watches every namespace.")
 	return f
 }
 
 func (f *flags) validate() error {
+	var errs []error
 	if f.probeAddr == "" {
-		return errors.New("--health-probe-bind-address must not be empty: the kubelet probes it")
+		errs = append(errs, errors.New("--health-probe-bind-address must not be empty: the kubelet probes it"))
 	}
-	return nil
+	if f.syncPeriod < 10*time.Second {
+		errs = append(errs, fmt.Errorf("--sync-period %s is too short: use 10s or more", f.syncPeriod))
+	}
+	if f.dnsCheckInterval < time.Second {
+		errs = append(errs, fmt.Errorf("--dns-check-interval %s is too short: use 1s or more", f.dnsCheckInterval))
+	}
+	if f.concurrency < 1 {
+		errs = append(errs, fmt.Errorf("--max-concurrent-reconciles must be at least 1, not %d", f.concurrency))
+	}
+	if f.mailgunRate < 0 || f.mailgunBurst < 1 {
+		errs = append(errs, errors.New("--mailgun-requests-per-second must be >= 0 and --mailgun-burst >= 1"))
+	}
+	if f.mailgunTimeout <= 0 {
+		errs = append(errs, errors.New("--mailgun-timeout must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// watchedNamespaces parses --namespaces.
+func (f *flags) watchedNamespaces() []string {
+	var out []string
+	for _, ns := range strings.Split(f.namespaces, ",") {
+		if ns = strings.TrimSpace(ns); ns != "" {
+			out = append(out, ns)
+		}
+	}
+	return out
 }

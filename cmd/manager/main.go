@@ -13,12 +13,16 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	mailgunv1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
+	"github.com/mailgun-operator/mailgun-operator/internal/controller"
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=...".
@@ -61,6 +65,22 @@ func run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("cannot create the manager (is the API server reachable?): %w", err)
 	}
+	mgMetrics := mailgun.NewMetrics()
+	metrics.Registry.MustRegister(mgMetrics.Collectors()...)
+	mg := mailgun.New(mailgun.Options{
+		Timeout:             f.mailgunTimeout,
+		MaxIdleConnsPerHost: 4*f.concurrency + 8, // every kind's workers at once, plus headroom
+		RequestsPerSecond:   f.mailgunRate,
+		Burst:               f.mailgunBurst,
+		Metrics:             mgMetrics,
+	})
+	if err := controller.SetupWithManager(mgr, mg, controller.Options{
+		SyncPeriod:              f.syncPeriod,
+		DNSCheckInterval:        f.dnsCheckInterval,
+		MaxConcurrentReconciles: f.concurrency,
+	}); err != nil {
+		return err
+	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return fmt.Errorf("cannot add the health check: %w", err)
 	}
@@ -90,7 +110,15 @@ func managerOptions(f *flags, scheme *runtime.Scheme) ctrl.Options {
 		// Only a caller whose token may GET /metrics reads them.
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
+	var cacheOpts cache.Options
+	if ns := f.watchedNamespaces(); len(ns) > 0 {
+		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
+		for _, n := range ns {
+			cacheOpts.DefaultNamespaces[n] = cache.Config{}
+		}
+	}
 	return ctrl.Options{
+		Cache:                         cacheOpts,
 		Scheme:                        scheme,
 		Metrics:                       metricsOpts,
 		HealthProbeBindAddress:        f.probeAddr,

@@ -1,0 +1,32 @@
+package v1alpha1
+
+import (
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// Managed is a kind whose object lives in Mailgun: the operator's shared
+// engine reconciles any of them through these accessors.
+// +kubebuilder:object:generate=false
+type Managed interface {
+	client.Object
+	GetManagedSpec() *ManagedSpec
+	GetManagedStatus() *ManagedStatus
+}
+
+func (d *MailgunDomain) GetManagedSpec() *ManagedSpec     { return &d.Spec.ManagedSpec }
+func (d *MailgunDomain) GetManagedStatus() *ManagedStatus { return &d.Status.ManagedStatus }
+func (w *Webhook) GetManagedSpec() *ManagedSpec           { return &w.Spec.ManagedSpec }
+func (w *Webhook) GetManagedStatus() *ManagedStatus       { return &w.Status.ManagedStatus }
+func (r *Route) GetManagedSpec() *ManagedSpec             { return &r.Spec.ManagedSpec }
+func (r *Route) GetManagedStatus() *ManagedStatus         { return &r.Status.ManagedStatus }
+
+// GetStatus gives the shared status of a MailgunAccount.
+func (a *MailgunAccount) GetStatus() *Status { return &a.Status.Status }
+
+// SecretKeyOrDefault is the Secret key holding the API key.
+func (r APIKeySecretReference) SecretKeyOrDefault() string {
+	if r.Key == "" {
+		return DefaultAPIKeySecretKey
+	}
+	return string(r.Key)
+}

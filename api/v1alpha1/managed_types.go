@@ -1,0 +1,90 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// DeletionPolicy says what happens in Mailgun when the resource is deleted.
+// +kubebuilder:validation:Enum=Delete;Orphan
+type DeletionPolicy string
+
+const (
+	// DeletionDelete removes the object from Mailgun with the resource.
+	DeletionDelete DeletionPolicy = "Delete"
+	// DeletionOrphan leaves the object in Mailgun.
+	DeletionOrphan DeletionPolicy = "Orphan"
+)
+
+// Management records how the operator came to manage a Mailgun object.
+type Management string
+
+const (
+	// ManagementCreated: the operator created the object in Mailgun.
+	ManagementCreated Management = "Created"
+	// ManagementAdopted: the object already existed; the operator took it
+	// over and, unless deletionPolicy says Delete, leaves it on deletion.
+	ManagementAdopted Management = "Adopted"
+)
+
+// AccountReference names the MailgunAccount, in the same namespace, whose API
+// key and region a resource uses.
+type AccountReference struct {
+	// name of the MailgunAccount in the same namespace.
+	// +optional
+	// +kubebuilder:default=default
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name,omitempty"`
+}
+
+// ManagedSpec is the part of spec every Mailgun object kind shares.
+type ManagedSpec struct {
+	// accountRef names the MailgunAccount to use (default: "default").
+	// +optional
+	// +kubebuilder:default={name: default}
+	AccountRef AccountReference `json:"accountRef,omitempty"`
+
+	// deletionPolicy: Delete removes the object from Mailgun when this
+	// resource is deleted; Orphan leaves it. When unset, objects the operator
+	// created are deleted and objects it adopted are left.
+	// +optional
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+}
+
+// ManagedStatus is the part of status every Mailgun object kind shares.
+type ManagedStatus struct {
+	Status `json:",inline"`
+
+	// management says whether the operator created the Mailgun object or
+	// adopted one that existed.
+	// +optional
+	Management Management `json:"management,omitempty"`
+
+	// createPendingSince is set just before a create is sent and cleared when
+	// its answer is recorded. If it is still set, the create's outcome was
+	// lost (a crash or a failed status write), and the operator looks for the
+	// object before creating again, so that nothing is ever made twice.
+	// +optional
+	CreatePendingSince *metav1.Time `json:"createPendingSince,omitempty"`
+
+}
+
+// EffectiveDeletionPolicy is what happens on deletion: the spec's policy if
+// set, else Delete for what the operator created and Orphan for the rest.
+func EffectiveDeletionPolicy(spec *ManagedSpec, status *ManagedStatus) DeletionPolicy {
+	if spec.DeletionPolicy != "" {
+		return spec.DeletionPolicy
+	}
+	if status.Management == ManagementCreated {
+		return DeletionDelete
+	}
+	return DeletionOrphan
+}
+
+// AccountName is the referenced MailgunAccount's name, "default" when unset.
+func (s *ManagedSpec) AccountName() string {
+	if s.AccountRef.Name == "" {
+		return "default"
+	}
+	return s.AccountRef.Name
+}

@@ -1,0 +1,274 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
+)
+
+// +kubebuilder:rbac:groups=mailgun.operator.dev,resources=mailgundomains,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=mailgun.operator.dev,resources=mailgundomains/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=mailgun.operator.dev,resources=mailgundomains/finalizers,verbs=update
+
+// domainAPI is the part of the Mailgun client domains use.
+type domainAPI interface {
+	GetDomain(ctx context.Context, a mailgun.Account, name string) (mailgun.DomainInfo, error)
+	CreateDomain(ctx context.Context, a mailgun.Account, r mailgun.CreateDomainRequest) (mailgun.DomainInfo, error)
+	UpdateDomain(ctx context.Context, a mailgun.Account, name string, r mailgun.UpdateDomainRequest) error
+	VerifyDomain(ctx context.Context, a mailgun.Account, name string) (mailgun.DomainInfo, error)
+	DeleteDomain(ctx context.Context, a mailgun.Account, name string) error
+	GetTracking(ctx context.Context, a mailgun.Account, domain string) (mailgun.Tracking, error)
+	SetClickTracking(ctx context.Context, a mailgun.Account, domain string, active, htmlOnly bool) error
+	SetOpenTracking(ctx context.Context, a mailgun.Account, domain string, active bool) error
+	SetUnsubscribeTracking(ctx context.Context, a mailgun.Account, domain string, active bool, htmlFooter, textFooter string) error
+	SetDKIMSelector(ctx context.Context, a mailgun.Account, domain, selector string) error
+	SetDKIMAuthority(ctx context.Context, a mailgun.Account, domain string, self bool) error
+}
+
+// DefaultDNSCheckInterval is how often an unverified domain asks Mailgun to
+// check its DNS again.
+const DefaultDNSCheckInterval = 5 * time.Minute
+
+// domainExternal adapts MailgunDomain to the engine.
+type domainExternal struct {
+	api     domainAPI
+	secrets Secrets
+	// dnsCheckInterval spaces the verify calls of an unverified domain.
+	dnsCheckInterval time.Duration
+
+	mu        sync.Mutex
+	lastCheck map[types.UID]time.Time // in memory: a restart costs one early check
+}
+
+// domainState is what Observe hands to Update.
+type domainState struct {
+	diff     domainDiff
+	tracking mailgun.Tracking
+	password []byte
+	pwdRV    string
+}
+
+func (x *domainExternal) Observe(ctx context.Context, a mailgun.Account, d *v1alpha1.MailgunDomain) (observation, error) {
+	info, err := x.api.GetDomain(ctx, a, d.Spec.DomainName)
+	if errors.Is(err, mailgun.ErrNotFound) {
+		return observation{}, nil
+	}
+	if err != nil {
+		return observation{}, err
+	}
+	if info, err = x.checkDNS(ctx, a, d, info); err != nil {
+		return observation{}, err
+	}
+	recordDomain(d, info)
+	st := &domainState{diff: diffDomain(&d.Spec, &info.Domain)}
+	if d.Spec.Tracking != nil {
+		if st.tracking, err = x.api.GetTracking(ctx, a, d.Spec.DomainName); err != nil {
+			return observation{}, err
+		}
+		diffTracking(&st.diff, d.Spec.Tracking, st.tracking)
+	}
+	diffDKIM(&st.diff, &d.Spec, &d.Status)
+	if err := x.diffPassword(ctx, d, st); err != nil {
+		return observation{}, err
+	}
+	obs := observation{exists: true, upToDate: st.diff.empty(), diff: strings.Join(st.diff.fields, ", "), state: st}
+	x.dnsOutcome(d, &obs)
+	return obs, nil
+}
+
+// checkDNS asks Mailgun to check an unverified domain's DNS again, at most
+// once per interval.
+func (x *domainExternal) checkDNS(ctx context.Context, a mailgun.Account, d *v1alpha1.MailgunDomain, info mailgun.DomainInfo) (mailgun.DomainInfo, error) {
+	if info.Domain.State == "active" || !x.dueForCheck(d.UID) {
+		return info, nil
+	}
+	verified, err := x.api.VerifyDomain(ctx, a, d.Spec.DomainName)
+	if err != nil {
+		return info, err
+	}
+	return verified, nil
+}
+
+func (x *domainExternal) dueForCheck(uid types.UID) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.lastCheck == nil {
+		x.lastCheck = map[types.UID]time.Time{}
+	}
+	if last, ok := x.lastCheck[uid]; ok && time.Since(last) < x.dnsCheckInterval {
+		return false
+	}
+	x.lastCheck[uid] = time.Now()
+	return true
+}
+
+// dnsOutcome sets DNSVerified and, when the user asked for it, keeps Ready
+// False until Mailgun has verified the DNS.
+func (x *domainExternal) dnsOutcome(d *v1alpha1.MailgunDomain, obs *observation) {
+	if d.Status.State == "active" {
+		setCondition(&d.Status.Status, d.Generation, v1alpha1.ConditionDNSVerified, metav1.ConditionTrue,
+			ReasonDNSVerified, "Mailgun has verified the domain's DNS records")
+		return
+	}
+	msg := fmt.Sprintf("publish the records in status.sendingDNSRecords and status.receivingDNSRecords; "+
+		"%d are not valid yet; Mailgun checks again every %s", invalidRecords(d), x.dnsCheckInterval)
+	setCondition(&d.Status.Status, d.Generation, v1alpha1.ConditionDNSVerified, metav1.ConditionFalse, ReasonDNSNotVerified, msg)
+	obs.lookAgain = x.dnsCheckInterval
+	if d.Spec.RequireVerifiedDNS {
+		obs.notReady = &waiting{reason: ReasonDNSNotVerified, message: "waiting for DNS (requireVerifiedDNS): " + msg}
+	}
+}
+
+func invalidRecords(d *v1alpha1.MailgunDomain) int {
+	n := 0
+	for _, rs := range [][]v1alpha1.DNSRecord{d.Status.SendingDNSRecords, d.Status.ReceivingDNSRecords} {
+		for _, r := range rs {
+			if r.Valid != "valid" {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// diffPassword reads the SMTP password only when its Secret has a version
+// not yet applied: Mailgun never returns it, so the version is the drift.
+func (x *domainExternal) diffPassword(ctx context.Context, d *v1alpha1.MailgunDomain, st *domainState) error {
+	ref := d.Spec.SMTPPasswordSecretRef
+	if ref == nil {
+		return nil
+	}
+	key := types.NamespacedName{Namespace: d.Namespace, Name: string(ref.Name)}
+	rv, err := x.secrets.Version(ctx, key)
+	if err != nil || rv == d.Status.SMTPPasswordVersion {
+		return err
+	}
+	if st.password, st.pwdRV, err = x.secrets.Value(ctx, key, passwordKey(ref)); err != nil {
+		return err
+	}
+	st.diff.fields = append(st.diff.fields, "smtpPassword")
+	st.diff.settings.SMTPPassword = new(string(st.password))
+	return nil
+}
+
+func passwordKey(ref *v1alpha1.SMTPPasswordSecretReference) string {
+	if ref.Key == "" {
+		return "password"
+	}
+	return string(ref.Key)
+}
+
+func (x *domainExternal) Create(ctx context.Context, a mailgun.Account, d *v1alpha1.MailgunDomain) (observation, error) {
+	req, pwdRV, err := x.createRequest(ctx, d)
+	if err != nil {
+		return observation{}, err
+	}
+	info, err := x.api.CreateDomain(ctx, a, req)
+	if err != nil {
+		return observation{}, err
+	}
+	recordDomain(d, info)
+	d.Status.SMTPPasswordVersion = pwdRV
+	d.Status.DKIMSelector = d.Spec.DKIMSelector
+	d.Status.ForceDKIMAuthority = d.Spec.ForceDKIMAuthority
+	obs := observation{exists: true, upToDate: d.Spec.Tracking == nil}
+	x.dnsOutcome(d, &obs)
+	return obs, nil
+}
+
+func (x *domainExternal) createRequest(ctx context.Context, d *v1alpha1.MailgunDomain) (mailgun.CreateDomainRequest, string, error) {
+	s := &d.Spec
+	req := mailgun.CreateDomainRequest{
+		Name: s.DomainName, SpamAction: s.SpamAction, DKIMSelector: s.DKIMSelector,
+		WebScheme: s.WebScheme, WebPrefix: s.WebPrefix, Wildcard: s.Wildcard,
+		ForceDKIMAuthority: s.ForceDKIMAuthority, UseAutomaticSenderSecurity: s.UseAutomaticSenderSecurity,
+		RequireTLS: s.RequireTLS, SkipVerification: s.SkipVerification,
+	}
+	if s.DKIMKeySize != nil {
+		req.DKIMKeySize = int(*s.DKIMKeySize)
+	}
+	if s.SMTPPasswordSecretRef == nil {
+		return req, "", nil
+	}
+	key := types.NamespacedName{Namespace: d.Namespace, Name: string(s.SMTPPasswordSecretRef.Name)}
+	pwd, rv, err := x.secrets.Value(ctx, key, passwordKey(s.SMTPPasswordSecretRef))
+	req.SMTPPassword = string(pwd)
+	return req, rv, err
+}
+
+func (x *domainExternal) Update(ctx context.Context, a mailgun.Account, d *v1alpha1.MailgunDomain, obs observation) error {
+	st := obs.state.(*domainState)
+	name := d.Spec.DomainName
+	if st.diff.settings != (mailgun.UpdateDomainRequest{}) {
+		if err := x.api.UpdateDomain(ctx, a, name, st.diff.settings); err != nil {
+			return err
+		}
+		if st.password != nil {
+			d.Status.SMTPPasswordVersion = st.pwdRV
+		}
+	}
+	if err := x.updateTracking(ctx, a, d, st); err != nil {
+		return err
+	}
+	return x.updateDKIM(ctx, a, d, st)
+}
+
+func (x *domainExternal) updateTracking(ctx context.Context, a mailgun.Account, d *v1alpha1.MailgunDomain, st *domainState) error {
+	name, t := d.Spec.DomainName, d.Spec.Tracking
+	if st.diff.click {
+		if err := x.api.SetClickTracking(ctx, a, name, t.Click != v1alpha1.ClickTrackingOff,
+			t.Click == v1alpha1.ClickTrackingHTMLOnly); err != nil {
+			return err
+		}
+	}
+	if st.diff.open {
+		if err := x.api.SetOpenTracking(ctx, a, name, *t.Open); err != nil {
+			return err
+		}
+	}
+	if st.diff.unsubscribe {
+		html, text := unsubscribeFooters(t.Unsubscribe, st.tracking)
+		if err := x.api.SetUnsubscribeTracking(ctx, a, name, t.Unsubscribe.Enabled, html, text); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (x *domainExternal) updateDKIM(ctx context.Context, a mailgun.Account, d *v1alpha1.MailgunDomain, st *domainState) error {
+	name := d.Spec.DomainName
+	if st.diff.selector {
+		if err := x.api.SetDKIMSelector(ctx, a, name, d.Spec.DKIMSelector); err != nil {
+			return err
+		}
+		d.Status.DKIMSelector = d.Spec.DKIMSelector
+	}
+	if st.diff.authority {
+		if err := x.api.SetDKIMAuthority(ctx, a, name, *d.Spec.ForceDKIMAuthority); err != nil {
+			return err
+		}
+		d.Status.ForceDKIMAuthority = d.Spec.ForceDKIMAuthority
+	}
+	return nil
+}
+
+func (x *domainExternal) Delete(ctx context.Context, a mailgun.Account, d *v1alpha1.MailgunDomain) error {
+	return x.api.DeleteDomain(ctx, a, d.Spec.DomainName)
+}
+
+// recordDomain copies what Mailgun says of the domain into status.
+func recordDomain(d *v1alpha1.MailgunDomain, info mailgun.DomainInfo) {
+	d.Status.State = info.Domain.State
+	d.Status.SMTPLogin = info.Domain.SMTPLogin
+	d.Status.SendingDNSRecords = dnsRecords(info.SendingDNSRecords)
+	d.Status.ReceivingDNSRecords = dnsRecords(info.ReceivingDNSRecords)
+}

@@ -1,0 +1,215 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
+)
+
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Options configure every controller.
+type Options struct {
+	// SyncPeriod is how often in-sync objects are checked for drift.
+	SyncPeriod time.Duration
+	// DNSCheckInterval is how often an unverified domain's DNS is rechecked.
+	DNSCheckInterval time.Duration
+	// CreateGrace: see DefaultCreateGrace.
+	CreateGrace time.Duration
+	// MaxConcurrentReconciles per kind.
+	MaxConcurrentReconciles int
+}
+
+func (o *Options) defaults() {
+	if o.SyncPeriod <= 0 {
+		o.SyncPeriod = DefaultSyncPeriod
+	}
+	if o.DNSCheckInterval <= 0 {
+		o.DNSCheckInterval = DefaultDNSCheckInterval
+	}
+	if o.CreateGrace <= 0 {
+		o.CreateGrace = DefaultCreateGrace
+	}
+	if o.MaxConcurrentReconciles <= 0 {
+		o.MaxConcurrentReconciles = 4
+	}
+}
+
+// Field index names.
+const (
+	indexAccountRef   = "spec.accountRef.name"
+	indexAPIKeySecret = "spec.apiKeySecretRef.name"
+	indexPasswordRef  = "spec.smtpPasswordSecretRef.name"
+	indexWebhookClaim = "webhookClaim"
+)
+
+// SetupWithManager registers the four controllers on mgr, all sharing one
+// Mailgun client.
+func SetupWithManager(mgr manager.Manager, mg *mailgun.Client, o Options) error {
+	o.defaults()
+	if err := addIndexes(mgr); err != nil {
+		return err
+	}
+	secrets := Secrets{Cached: mgr.GetClient(), Direct: mgr.GetAPIReader()}
+	accounts := &Accounts{Cached: mgr.GetClient(), Secrets: secrets}
+	opts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
+
+	if err := setupAccounts(mgr, accounts, mg, o, opts); err != nil {
+		return err
+	}
+	domains := &domainExternal{api: mg, secrets: secrets, dnsCheckInterval: o.DNSCheckInterval}
+	if err := setupManaged(mgr, "mailgundomain", newEngine(mgr, accounts, o, domains, func() *v1alpha1.MailgunDomain { return &v1alpha1.MailgunDomain{} }),
+		opts, &v1alpha1.MailgunDomain{}, &v1alpha1.MailgunDomainList{}, passwordSecretWatch(mgr)); err != nil {
+		return err
+	}
+	webhooks := &webhookExternal{api: mg, cache: mgr.GetClient()}
+	if err := setupManaged(mgr, "webhook", newEngine(mgr, accounts, o, webhooks, func() *v1alpha1.Webhook { return &v1alpha1.Webhook{} }),
+		opts, &v1alpha1.Webhook{}, &v1alpha1.WebhookList{}, claimWatch(mgr)); err != nil {
+		return err
+	}
+	routes := &routeExternal{api: mg}
+	return setupManaged(mgr, "route", newEngine(mgr, accounts, o, routes, func() *v1alpha1.Route { return &v1alpha1.Route{} }),
+		opts, &v1alpha1.Route{}, &v1alpha1.RouteList{}, nil)
+}
+
+func newEngine[T v1alpha1.Managed](mgr manager.Manager, accounts *Accounts, o Options, x external[T], newObj func() T) *Engine[T] {
+	return &Engine[T]{Client: mgr.GetClient(), Accounts: accounts, External: x, New: newObj,
+		Recorder: mgr.GetEventRecorder("mailgun-operator"), SyncPeriod: o.SyncPeriod, CreateGrace: o.CreateGrace}
+}
+
+// primaryChanges lets through what needs a reconcile: a spec change, an
+// annotation change (a manual nudge) or a deletion, and not the operator's
+// own status and finalizer writes, which would otherwise loop.
+var primaryChanges = predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{})
+
+// extraWatch adds a kind-specific watch to a managed controller.
+type extraWatch func(b *builder.Builder) *builder.Builder
+
+func setupManaged(mgr manager.Manager, name string, r reconcile.Reconciler, opts controller.Options,
+	obj client.Object, list client.ObjectList, extra extraWatch) error {
+	b := ctrl.NewControllerManagedBy(mgr).Named(name).WithOptions(opts).
+		For(obj, builder.WithPredicates(primaryChanges)).
+		Watches(&v1alpha1.MailgunAccount{}, handler.EnqueueRequestsFromMapFunc(referrers(mgr.GetClient(), list, indexAccountRef)))
+	if extra != nil {
+		b = extra(b)
+	}
+	if err := b.Complete(r); err != nil {
+		return fmt.Errorf("cannot set up the %s controller: %w", name, err)
+	}
+	return nil
+}
+
+func setupAccounts(mgr manager.Manager, accounts *Accounts, mg *mailgun.Client, o Options, opts controller.Options) error {
+	r := &AccountReconciler{Client: mgr.GetClient(), Accounts: accounts, Mailgun: mg, SyncPeriod: o.SyncPeriod}
+	err := ctrl.NewControllerManagedBy(mgr).Named("mailgunaccount").WithOptions(opts).
+		For(&v1alpha1.MailgunAccount{}, builder.WithPredicates(primaryChanges)).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(
+			referrers(mgr.GetClient(), &v1alpha1.MailgunAccountList{}, indexAPIKeySecret)), builder.OnlyMetadata).
+		Complete(r)
+	if err != nil {
+		return fmt.Errorf("cannot set up the mailgunaccount controller: %w", err)
+	}
+	return nil
+}
+
+// passwordSecretWatch reconciles a domain when its SMTP password Secret
+// changes, which rotates the password.
+func passwordSecretWatch(mgr manager.Manager) extraWatch {
+	return func(b *builder.Builder) *builder.Builder {
+		return b.Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(
+			referrers(mgr.GetClient(), &v1alpha1.MailgunDomainList{}, indexPasswordRef)), builder.OnlyMetadata)
+	}
+}
+
+// claimWatch wakes the other Webhooks of the same (account, domain, event)
+// when one changes or goes, so that a Webhook in Conflict takes over once
+// the winner is deleted.
+func claimWatch(mgr manager.Manager) extraWatch {
+	c := mgr.GetClient()
+	return func(b *builder.Builder) *builder.Builder {
+		return b.Watches(&v1alpha1.Webhook{}, handler.EnqueueRequestsFromMapFunc(
+			func(ctx context.Context, o client.Object) []reconcile.Request {
+				w, ok := o.(*v1alpha1.Webhook)
+				if !ok {
+					return nil
+				}
+				return listRequests(ctx, c, &v1alpha1.WebhookList{}, w.Namespace, indexWebhookClaim, webhookClaim(w), w.Name)
+			}), builder.WithPredicates(predicate.Funcs{
+			CreateFunc:  func(event.CreateEvent) bool { return false },
+			UpdateFunc:  func(e event.UpdateEvent) bool { return !e.ObjectNew.GetDeletionTimestamp().IsZero() },
+			GenericFunc: func(event.GenericEvent) bool { return false },
+		}))
+	}
+}
+
+// referrers maps an object to the objects of list in its namespace whose
+// index field names it.
+func referrers(c client.Client, list client.ObjectList, index string) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		return listRequests(ctx, c, list.DeepCopyObject().(client.ObjectList), o.GetNamespace(), index, o.GetName(), "")
+	}
+}
+
+func listRequests(ctx context.Context, c client.Client, list client.ObjectList, ns, index, value, skip string) []reconcile.Request {
+	if err := c.List(ctx, list, client.InNamespace(ns), client.MatchingFields{index: value}); err != nil {
+		return nil
+	}
+	var reqs []reconcile.Request
+	_ = meta.EachListItem(list, func(obj runtime.Object) error {
+		m := obj.(metav1.Object)
+		if m.GetName() != skip {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKey{Namespace: m.GetNamespace(), Name: m.GetName()}})
+		}
+		return nil
+	})
+	return reqs
+}
+
+func addIndexes(mgr manager.Manager) error {
+	idx := mgr.GetFieldIndexer()
+	ctx := context.Background()
+	for _, obj := range []client.Object{&v1alpha1.MailgunDomain{}, &v1alpha1.Webhook{}, &v1alpha1.Route{}} {
+		if err := idx.IndexField(ctx, obj, indexAccountRef, func(o client.Object) []string {
+			return []string{o.(v1alpha1.Managed).GetManagedSpec().AccountName()}
+		}); err != nil {
+			return fmt.Errorf("cannot index %T by account: %w", obj, err)
+		}
+	}
+	if err := idx.IndexField(ctx, &v1alpha1.MailgunAccount{}, indexAPIKeySecret, func(o client.Object) []string {
+		return []string{string(o.(*v1alpha1.MailgunAccount).Spec.APIKeySecretRef.Name)}
+	}); err != nil {
+		return fmt.Errorf("cannot index MailgunAccount by Secret: %w", err)
+	}
+	if err := idx.IndexField(ctx, &v1alpha1.MailgunDomain{}, indexPasswordRef, func(o client.Object) []string {
+		if ref := o.(*v1alpha1.MailgunDomain).Spec.SMTPPasswordSecretRef; ref != nil {
+			return []string{string(ref.Name)}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("cannot index MailgunDomain by Secret: %w", err)
+	}
+	if err := idx.IndexField(ctx, &v1alpha1.Webhook{}, indexWebhookClaim, func(o client.Object) []string {
+		return []string{webhookClaim(o.(*v1alpha1.Webhook))}
+	}); err != nil {
+		return fmt.Errorf("cannot index Webhook by claim: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,162 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
+)
+
+// +kubebuilder:rbac:groups=mailgun.operator.dev,resources=webhooks,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=mailgun.operator.dev,resources=webhooks/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=mailgun.operator.dev,resources=webhooks/finalizers,verbs=update
+
+// webhookAPI is the part of the Mailgun client webhooks use.
+type webhookAPI interface {
+	ListWebhooks(ctx context.Context, a mailgun.Account, domain string) (mailgun.Webhooks, error)
+	CreateWebhook(ctx context.Context, a mailgun.Account, domain string, e mailgun.Event, urls []string) error
+	UpdateWebhook(ctx context.Context, a mailgun.Account, domain string, e mailgun.Event, urls []string) error
+	DeleteWebhook(ctx context.Context, a mailgun.Account, domain string, e mailgun.Event) error
+}
+
+// webhookExternal adapts Webhook to the engine. A webhook has no id in
+// Mailgun: its identity is (domain, event), so one list per domain observes
+// it, and POST or PUT writes it.
+type webhookExternal struct {
+	api   webhookAPI
+	cache client.Reader
+}
+
+func (x *webhookExternal) Observe(ctx context.Context, a mailgun.Account, w *v1alpha1.Webhook) (observation, error) {
+	ev, err := webhookEvent(w)
+	if err != nil {
+		return observation{}, err
+	}
+	if err := x.checkClaim(ctx, w); err != nil {
+		return observation{}, err
+	}
+	all, err := x.api.ListWebhooks(ctx, a, w.Spec.Domain)
+	if err != nil {
+		return observation{}, domainMissing(err, w.Spec.Domain)
+	}
+	have := all[ev]
+	if len(have) == 0 {
+		w.Status.URLs = nil
+		return observation{}, nil
+	}
+	w.Status.URLs = slices.Clone(have)
+	want := webhookURLs(w)
+	return observation{exists: true, upToDate: sameSet(have, want), diff: "urls"}, nil
+}
+
+func (x *webhookExternal) Create(ctx context.Context, a mailgun.Account, w *v1alpha1.Webhook) (observation, error) {
+	ev, err := webhookEvent(w)
+	if err != nil {
+		return observation{}, err
+	}
+	urls := webhookURLs(w)
+	if err := x.api.CreateWebhook(ctx, a, w.Spec.Domain, ev, urls); err != nil {
+		return observation{}, domainMissing(err, w.Spec.Domain)
+	}
+	w.Status.URLs = urls
+	return observation{exists: true, upToDate: true}, nil
+}
+
+func (x *webhookExternal) Update(ctx context.Context, a mailgun.Account, w *v1alpha1.Webhook, _ observation) error {
+	ev, err := webhookEvent(w)
+	if err != nil {
+		return err
+	}
+	urls := webhookURLs(w)
+	if err := x.api.UpdateWebhook(ctx, a, w.Spec.Domain, ev, urls); err != nil {
+		return domainMissing(err, w.Spec.Domain)
+	}
+	w.Status.URLs = urls
+	return nil
+}
+
+func (x *webhookExternal) Delete(ctx context.Context, a mailgun.Account, w *v1alpha1.Webhook) error {
+	ev, err := webhookEvent(w)
+	if err != nil {
+		return err
+	}
+	return x.api.DeleteWebhook(ctx, a, w.Spec.Domain, ev)
+}
+
+// checkClaim makes sure no older Webhook claims the same event of the same
+// domain through the same account: the first one wins and the later ones
+// touch nothing.
+func (x *webhookExternal) checkClaim(ctx context.Context, w *v1alpha1.Webhook) error {
+	var list v1alpha1.WebhookList
+	if err := x.cache.List(ctx, &list, client.InNamespace(w.Namespace),
+		client.MatchingFields{indexWebhookClaim: webhookClaim(w)}); err != nil {
+		return fmt.Errorf("cannot list Webhooks: %w", err)
+	}
+	for i := range list.Items {
+		other := &list.Items[i]
+		if other.UID != w.UID && claimsFirst(other, w) {
+			return stalledError(ReasonConflict, fmt.Errorf(
+				"Webhook %s already manages event %s of domain %s: delete one of the two",
+				other.Name, w.Spec.Event, w.Spec.Domain))
+		}
+	}
+	return nil
+}
+
+// claimsFirst orders claims by creation time, then name, so that exactly one
+// of several Webhooks wins, whichever reconciles first.
+func claimsFirst(a, b *v1alpha1.Webhook) bool {
+	ta, tb := a.CreationTimestamp.Time, b.CreationTimestamp.Time
+	if !ta.Equal(tb) {
+		return ta.Before(tb)
+	}
+	return a.Name < b.Name
+}
+
+// webhookClaim is the index value naming what a Webhook claims.
+func webhookClaim(w *v1alpha1.Webhook) string {
+	return w.Spec.AccountName() + "/" + w.Spec.Domain + "/" + string(w.Spec.Event)
+}
+
+func webhookEvent(w *v1alpha1.Webhook) (mailgun.Event, error) {
+	ev, ok := mailgun.ParseEvent(string(w.Spec.Event))
+	if !ok {
+		return 0, stalledError(ReasonInvalidSpec, fmt.Errorf("unknown event %q", w.Spec.Event))
+	}
+	return ev, nil
+}
+
+func webhookURLs(w *v1alpha1.Webhook) []string {
+	urls := make([]string, len(w.Spec.URLs))
+	for i, u := range w.Spec.URLs {
+		urls[i] = string(u)
+	}
+	return urls
+}
+
+// domainMissing names the domain when Mailgun does not know it, which the
+// user fixes by creating the domain (often a MailgunDomain still in
+// progress), so it is retried with backoff.
+func domainMissing(err error, domain string) error {
+	if errors.Is(err, mailgun.ErrNotFound) {
+		return retryError(ReasonDomainNotFound, fmt.Errorf(
+			"domain %s does not exist in this Mailgun account yet: create it (a MailgunDomain) or fix spec.domain: %w", domain, err))
+	}
+	return err
+}
+
+// sameSet compares URL lists ignoring order: Mailgun may return them in any.
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
+}

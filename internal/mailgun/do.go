@@ -1,0 +1,219 @@
+package mailgun
+
+import (
+	"context"
+	"encoding/base64"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// call is one API call as the operation files describe it.
+type call struct {
+	op         Operation
+	seg1, seg2 string      // path segments, escaped by appendPath
+	list       ListOptions // for list operations
+	form       *form       // request body; do releases it
+	out        decoder     // decodes a 2xx answer; nil: answer discarded
+}
+
+// decoder decodes a 2xx answer streamed from the body.
+type decoder interface {
+	decode(r io.Reader) error
+}
+
+// timeoutError is the cause of an attempt's own deadline. Using it as the
+// context cause tells "our per-request timeout fired" (transient) apart from
+// "the caller's context ended" (returned as the context error).
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "request timed out" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+
+var errTimeout error = timeoutError{}
+
+// Bounds on reading answers we do not decode. Draining lets the transport
+// reuse the connection; past the bound, dropping it is cheaper.
+const (
+	maxErrorBody = 4 << 10
+	maxDrain     = 64 << 10
+)
+
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, maxErrorBody); return &b }}
+
+// do runs a call: validate, build the path once, then attempt with retries.
+// It always releases r.form.
+func (c *Client) do(ctx context.Context, a Account, r *call) error {
+	if r.form != nil {
+		defer r.form.release()
+	}
+	op := r.op
+	if op >= numOperations {
+		return invalidArg(op, "unknown operation")
+	}
+	if a.IsZero() {
+		return invalidArg(op, "no Mailgun account (zero Account)")
+	}
+	sp := &opTable[op]
+	if (sp.nseg > 0 && !validSegment(r.seg1)) || (sp.nseg > 1 && !validSegment(r.seg2)) {
+		return invalidArg(op, "empty, \".\" or \"..\" path segment")
+	}
+	st := c.state(a)
+
+	// The path is built in a stack buffer (no pool traffic, no allocation
+	// unless a path exceeds 256 bytes) and becomes one string, shared by
+	// every attempt; the query is a substring of it.
+	var buf [256]byte
+	b := append(buf[:0], a.prefix...)
+	b = appendPath(b, op, r.seg1, r.seg2)
+	pathLen := len(b)
+	if sp.list {
+		b = appendListQuery(b, r.list)
+	}
+	s := string(b)
+	path, query := s[:pathLen], s[pathLen:]
+
+	for attempt := 0; ; attempt++ {
+		if err := c.wait(ctx, st, op); err != nil {
+			return err
+		}
+		e := c.attempt(ctx, a, st, sp, r, path, query)
+		if e == nil {
+			return nil
+		}
+		if e.kind != ErrTransient || !sp.idempotent || attempt >= c.maxRetries {
+			return e
+		}
+		d := c.backoff(attempt)
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+			return e // the caller cannot wait that long: report the cause, not a timeout
+		}
+		if err := sleep(ctx, d); err != nil {
+			return &Error{Op: op, err: err}
+		}
+	}
+}
+
+// backoff is capped exponential backoff with full jitter: uniform in
+// [0, min(cap, base*2^attempt)], so retries of many workers spread out.
+func (c *Client) backoff(attempt int) time.Duration {
+	d := maxRetryBackoff
+	if attempt < 30 {
+		d = min(c.baseDelay<<attempt, maxRetryBackoff)
+	}
+	return time.Duration(rand.Int64N(int64(d) + 1))
+}
+
+// attempt sends one HTTP request and reads its answer.
+func (c *Client) attempt(ctx context.Context, a Account, st *accountState, sp *opSpec, r *call, path, query string) *Error {
+	op := r.op
+	// The per-request timeout; skipped (saving a timer and a context) when
+	// the caller's own deadline comes first anyway.
+	actx := ctx
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > c.timeout {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeoutCause(ctx, c.timeout, errTimeout)
+		defer cancel() // runs after drainClose below: cancelling first would kill the connection
+	}
+
+	// Built as a struct, not with http.NewRequest: nothing is parsed.
+	// Opaque holds the escaped path verbatim, so RequestURI sends it as is
+	// (with Path/RawPath, net/url would unescape and re-validate it).
+	u := &url.URL{Scheme: a.scheme, Host: a.host, Opaque: path, RawQuery: query}
+	proto := http.Request{
+		Method:     sp.method,
+		URL:        u,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     st.hdr,
+		Host:       a.host,
+	}
+	if r.form != nil {
+		body, _ := r.form.newBody()
+		proto.Body = body
+		proto.GetBody = r.form.getBody
+		proto.ContentLength = int64(len(r.form.b))
+		proto.Header = st.hdrForm
+	}
+	req := proto.WithContext(actx)
+
+	start := time.Now()
+	resp, err := c.rt.RoundTrip(req)
+	if err != nil {
+		c.metrics.observe(op, 0, time.Since(start))
+		if ctx.Err() != nil {
+			return &Error{Op: op, err: ctx.Err()}
+		}
+		return &Error{Op: op, kind: ErrTransient, err: err}
+	}
+	defer drainClose(resp.Body)
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		e := classifyResponse(op, resp, a)
+		c.metrics.observe(op, resp.StatusCode, time.Since(start))
+		if e.kind == ErrRateLimited && !e.RetryAt.IsZero() {
+			st.pause(e.RetryAt)
+		}
+		return e
+	}
+	if r.out != nil {
+		if err := r.out.decode(resp.Body); err != nil {
+			c.metrics.observe(op, resp.StatusCode, time.Since(start))
+			if ctx.Err() != nil {
+				return &Error{Op: op, err: ctx.Err()}
+			}
+			// A truncated or malformed 2xx answer: the state on Mailgun is
+			// unknown, so it is transient, never "not found".
+			return &Error{Op: op, Status: resp.StatusCode, Message: "cannot decode answer", kind: ErrTransient, err: err}
+		}
+	}
+	c.metrics.observe(op, resp.StatusCode, time.Since(start))
+	return nil
+}
+
+// classifyResponse reads at most maxErrorBody of an error answer and
+// classifies it, scrubbing the key should the server echo it.
+func classifyResponse(op Operation, resp *http.Response, a Account) *Error {
+	bp := scratchPool.Get().(*[]byte)
+	n, _ := io.ReadFull(resp.Body, *bp)
+	e := Classify(op, resp.StatusCode, resp.Header, (*bp)[:n])
+	scratchPool.Put(bp)
+	if e.Message != "" {
+		e.Message = scrubKey(e.Message, a)
+	}
+	return e
+}
+
+// scrubKey removes the API key and the Authorization header from a message.
+// Only error paths pay for decoding the header back.
+func scrubKey(msg string, a Account) string {
+	enc := strings.TrimPrefix(a.auth, "Basic ")
+	if raw, err := base64.StdEncoding.DecodeString(enc); err == nil {
+		if key := strings.TrimPrefix(string(raw), "api:"); len(key) >= 4 {
+			msg = strings.ReplaceAll(msg, key, "[redacted]")
+		}
+	}
+	return strings.ReplaceAll(msg, enc, "[redacted]")
+}
+
+// drainClose reads what is left of a body (bounded) so the connection goes
+// back to the pool, then closes it.
+func drainClose(body io.ReadCloser) {
+	bp := scratchPool.Get().(*[]byte)
+	// The iteration bound guards against a reader that returns 0, nil.
+	for i, n := 0, 0; n < maxDrain && i < 64; i++ {
+		m, err := body.Read(*bp)
+		n += m
+		if err != nil {
+			break
+		}
+	}
+	scratchPool.Put(bp)
+	_ = body.Close()
+}
