@@ -57,6 +57,27 @@ vet: ## Run go vet against code.
 test: verify-generated fmt-check vet envtest ## Build the toolchain if needed, check generated code, vet, and run every test.
 	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" $(GO) test ./... -coverprofile cover.out
 
+# make bench: our Mailgun client against mailgun-go (the test/bench module)
+# and BenchmarkDispatch, BENCH_COUNT runs each, summarised by benchstat; then
+# the parallel-connections test. Raw output goes to test/bench/*.txt.
+# docs/benchmarks.md has the results and how to read them.
+BENCH_COUNT ?= 10
+
+.PHONY: bench
+bench: benchstat ## Benchmark our Mailgun client against mailgun-go and print benchstat tables.
+	cd test/bench && $(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) . | tee bench.txt
+	$(GO) test -run '^$$' -bench Dispatch -benchmem -count $(BENCH_COUNT) ./internal/mailgun/ | tee test/bench/dispatch.txt
+	@# Sub-benchmarks "ours" and "mailgun-go" become /impl=... so benchstat can put them side by side.
+	sed -E 's#^(Benchmark[^/[:space:]]+)/(ours|mailgun-go)(-[0-9]+)?([[:space:]])#\1/impl=\2\3\4#' test/bench/bench.txt > test/bench/bench-impl.txt
+	@echo; echo "== ours vs mailgun-go (base: mailgun-go)"
+	"$(BENCHSTAT)" -filter '-.name:Floor' -col '/impl@(mailgun-go ours)' test/bench/bench-impl.txt
+	@echo; echo "== the harness alone (in-process server + net/http), per operation"
+	"$(BENCHSTAT)" -filter '.name:Floor' test/bench/bench-impl.txt
+	@echo; echo "== internal/mailgun BenchmarkDispatch"
+	"$(BENCHSTAT)" test/bench/dispatch.txt
+	@echo; echo "== 10,000 GetDomain requests from 16 goroutines: new TCP connections"
+	cd test/bench && $(GO) test -count 1 -v -run '^TestParallelConnections$$' . | tee parallel.txt
+
 ##@ Build
 
 .PHONY: build
@@ -128,6 +149,15 @@ controller-gen: $(CONTROLLER_GEN) ## Build controller-gen into bin/ if missing.
 $(CONTROLLER_GEN): | $(LOCALBIN)
 	GOBIN="$(LOCALBIN)/.tmp-controller-gen" $(GO) install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
 	mv "$(LOCALBIN)/.tmp-controller-gen/controller-gen" "$@" && rmdir "$(LOCALBIN)/.tmp-controller-gen"
+
+BENCHSTAT_VERSION ?= v0.0.0-20260908200009-22c9c6c9d4da
+BENCHSTAT ?= $(LOCALBIN)/benchstat-$(BENCHSTAT_VERSION)
+
+.PHONY: benchstat
+benchstat: $(BENCHSTAT) ## Build benchstat into bin/ if missing.
+$(BENCHSTAT): | $(LOCALBIN)
+	GOBIN="$(LOCALBIN)/.tmp-benchstat" $(GO) install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)
+	mv "$(LOCALBIN)/.tmp-benchstat/benchstat" "$@" && rmdir "$(LOCALBIN)/.tmp-benchstat"
 
 .PHONY: envtest
 envtest: ## Build kube-apiserver, etcd and kubectl from source into bin/k8s/<version>/ if missing.

@@ -63,7 +63,7 @@ func (e *Engine[T]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resul
 	orig := obj.DeepCopyObject().(T)
 	var out outcome
 	if obj.GetDeletionTimestamp().IsZero() {
-		out = e.sync(ctx, obj, orig)
+		out = e.sync(ctx, obj, &orig)
 	} else {
 		out = e.finalize(ctx, obj)
 		if out.phase == phaseReady { // the finalizer is gone: nothing left to write
@@ -104,7 +104,9 @@ func (e *Engine[T]) patchStatus(ctx context.Context, orig, obj T) error {
 }
 
 // sync makes Mailgun match the spec of a live object.
-func (e *Engine[T]) sync(ctx context.Context, obj, orig T) outcome {
+// orig is the object as last written; sync moves it forward when it writes
+// status early (the create marker), so that the final write sends the rest.
+func (e *Engine[T]) sync(ctx context.Context, obj T, orig *T) outcome {
 	acct, err := e.account(ctx, obj)
 	if err != nil {
 		return classify(err, time.Now())
@@ -117,6 +119,11 @@ func (e *Engine[T]) sync(ctx context.Context, obj, orig T) outcome {
 		return e.create(ctx, acct, obj, orig)
 	}
 	e.recordOwnership(obj)
+	if v1alpha1.EffectiveDeletionPolicy(obj.GetManagedSpec(), obj.GetManagedStatus()) == v1alpha1.DeletionDelete {
+		if err := e.ensureFinalizer(ctx, obj); err != nil {
+			return classify(err, time.Now())
+		}
+	}
 	if !obs.upToDate {
 		if err := e.update(ctx, acct, obj, obs); err != nil {
 			return classify(err, time.Now())
@@ -169,7 +176,7 @@ func (e *Engine[T]) update(ctx context.Context, acct mailgun.Account, obj T, obs
 // create makes the Mailgun object, guarded by a write-ahead marker so that a
 // crash or a lost status write between the create and its record never
 // makes a second object.
-func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj, orig T) outcome {
+func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, orig *T) outcome {
 	st := obj.GetManagedStatus()
 	if wait, ok := e.inGrace(obj); ok {
 		return outcome{phase: phaseReconciling, reason: ReasonProgressing, requeueAfter: wait,
@@ -184,10 +191,10 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj, orig 
 	}
 	now := metav1.Now()
 	st.CreatePendingSince = &now
-	if err := e.patchStatus(ctx, orig, obj); err != nil {
+	if err := e.patchStatus(ctx, *orig, obj); err != nil {
 		return classify(err, time.Now())
 	}
-	orig = obj.DeepCopyObject().(T)
+	*orig = obj.DeepCopyObject().(T)
 	obs, err := e.External.Create(ctx, acct, obj)
 	if err != nil {
 		if !mayHaveCreated(err) {

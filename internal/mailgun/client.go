@@ -7,11 +7,12 @@ import (
 	"time"
 )
 
-// Options configure a Client. The zero value gives the defaults below.
+// Options configure a Client. Zero values give the defaults below, except
+// RequestsPerSecond, whose zero means no client-side limit.
 type Options struct {
 	Timeout             time.Duration     // one request incl. reading the answer; default 30s
 	MaxIdleConnsPerHost int               // default 64, the default reconcile concurrency
-	RequestsPerSecond   float64           // per-key token bucket; default 10; < 0 means unlimited
+	RequestsPerSecond   float64           // per-key token bucket; <= 0 means unlimited (the manager's flag defaults to 10)
 	Burst               int               // default 20
 	MaxRetries          int               // idempotent ops only; default 3; < 0 means none
 	RetryBaseDelay      time.Duration     // default 200ms; capped exponential, full jitter, cap 5s
@@ -23,7 +24,7 @@ type Options struct {
 const (
 	DefaultTimeout             = 30 * time.Second
 	DefaultMaxIdleConnsPerHost = 64
-	DefaultRequestsPerSecond   = 10
+	DefaultRequestsPerSecond   = 10 // what callers should pass; 0 itself means unlimited
 	DefaultBurst               = 20
 	DefaultMaxRetries          = 3
 	DefaultRetryBaseDelay      = 200 * time.Millisecond
@@ -52,9 +53,9 @@ func New(o Options) *Client {
 	if o.MaxIdleConnsPerHost <= 0 {
 		o.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
 	}
-	if o.RequestsPerSecond == 0 {
-		o.RequestsPerSecond = DefaultRequestsPerSecond
-	}
+	// RequestsPerSecond <= 0 stays as is: unlimited, as the contract and
+	// the manager's --mailgun-requests-per-second=0 say. A 429 still pauses
+	// the key without a bucket.
 	if o.Burst <= 0 {
 		o.Burst = DefaultBurst
 	}

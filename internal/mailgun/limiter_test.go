@@ -148,3 +148,22 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestZeroRateIsUnlimited: RequestsPerSecond 0 (the manager's
+// --mailgun-requests-per-second=0) means no bucket, so no waits.
+func TestZeroRateIsUnlimited(t *testing.T) {
+	m := mailgun.NewMetrics()
+	o := testOptions()
+	o.RequestsPerSecond = 0
+	o.Burst = 1
+	o.Metrics = m
+	c, a, _ := newReplay(t, o, answer{body: `{"message": "ok"}`})
+	for range 30 {
+		if err := c.DeleteRoute(context.Background(), a, "r"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w := metricValue(t, m, "mailgun_rate_limit_waits_total", map[string]string{"operation": "DeleteRoute"}); w != 0 {
+		t.Errorf("%v waits with an unlimited rate", w)
+	}
+}

@@ -1,0 +1,129 @@
+package controller
+
+import (
+	"os"
+	"path/filepath"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun/mailguntest"
+)
+
+const testKey = "key-test-0123456789"
+
+// world is one test's own namespace, Mailgun emulator and default account.
+type world struct {
+	ns string
+	mg *mailguntest.Server
+}
+
+// newWorld starts an emulator and a Ready MailgunAccount "default" for it in
+// a fresh namespace.
+func newWorld() *world {
+	mg := mailguntest.NewServer(testKey)
+	DeferCleanup(mg.Close)
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "mg-"}}
+	Expect(k8s.Create(ctx, ns)).To(Succeed())
+	w := &world{ns: ns.Name, mg: mg}
+	// Runs before mg.Close: without their accounts, the test's objects stop
+	// (AccountNotFound) instead of retrying against a closed emulator while
+	// later tests run.
+	DeferCleanup(func() {
+		Expect(k8s.DeleteAllOf(ctx, &v1alpha1.MailgunAccount{}, client.InNamespace(w.ns))).To(Succeed())
+	})
+	w.createAccount("default", "mailgun-api-key", testKey)
+	return w
+}
+
+func (w *world) createAccount(name, secret, key string) *v1alpha1.MailgunAccount {
+	Expect(k8s.Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: secret, Namespace: w.ns},
+		StringData: map[string]string{"api-key": key},
+	})).To(Succeed())
+	acct := &v1alpha1.MailgunAccount{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: w.ns},
+		Spec: v1alpha1.MailgunAccountSpec{APIBaseURL: w.mg.URL,
+			APIKeySecretRef: v1alpha1.APIKeySecretReference{Name: v1alpha1.SecretName(secret)}},
+	}
+	Expect(k8s.Create(ctx, acct)).To(Succeed())
+	return acct
+}
+
+// sample reads a file of config/samples into obj, in the world's namespace.
+func (w *world) sample(file string, obj client.Object) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "config", "samples", file))
+	Expect(err).NotTo(HaveOccurred())
+	Expect(yaml.Unmarshal(data, obj)).To(Succeed())
+	obj.SetNamespace(w.ns)
+}
+
+// get refreshes obj from the API server.
+func get(obj client.Object) client.Object {
+	ExpectWithOffset(1, k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj)).To(Succeed())
+	return obj
+}
+
+// conditions returns the conditions of any kind of the group.
+func conditions(obj client.Object) []metav1.Condition {
+	switch o := obj.(type) {
+	case *v1alpha1.MailgunAccount:
+		return o.Status.Conditions
+	case v1alpha1.Managed:
+		return o.GetManagedStatus().Conditions
+	}
+	return nil
+}
+
+// condition is the status and reason of one condition, "" if absent.
+func condition(obj client.Object, typ string) (metav1.ConditionStatus, string) {
+	c := meta.FindStatusCondition(conditions(get(obj)), typ)
+	if c == nil {
+		return "", ""
+	}
+	return c.Status, c.Reason
+}
+
+// readyReason is "True/Succeeded"-style, for Eventually(...).Should(Equal(...)).
+func readyReason(obj client.Object) func() string {
+	return func() string {
+		s, r := condition(obj, v1alpha1.ConditionReady)
+		return string(s) + "/" + r
+	}
+}
+
+func stalledReason(obj client.Object) func() string {
+	return func() string {
+		s, r := condition(obj, v1alpha1.ConditionStalled)
+		return string(s) + "/" + r
+	}
+}
+
+// eventuallyReady waits for Ready=True at the object's current generation.
+func eventuallyReady(obj client.Object) {
+	EventuallyWithOffset(1, func(g Gomega) {
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj)).To(Succeed())
+		c := meta.FindStatusCondition(conditions(obj), v1alpha1.ConditionReady)
+		g.Expect(c).NotTo(BeNil())
+		g.Expect(c.Status).To(Equal(metav1.ConditionTrue), c.Message)
+		g.Expect(c.ObservedGeneration).To(Equal(obj.GetGeneration()))
+	}).Should(Succeed())
+}
+
+// eventuallyGone waits until obj no longer exists.
+func eventuallyGone(obj client.Object) {
+	EventuallyWithOffset(1, func() bool {
+		err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj)
+		return client.IgnoreNotFound(err) == nil && err != nil
+	}).Should(BeTrue())
+}
+
+func ptr[T any](v T) *T { return &v }
+
+var _ = GinkgoT

@@ -1,0 +1,135 @@
+package controller
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun/mailguntest"
+)
+
+func newDomain(w *world, name, domain string) *v1alpha1.MailgunDomain {
+	return &v1alpha1.MailgunDomain{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: w.ns},
+		Spec:       v1alpha1.MailgunDomainSpec{DomainName: domain, SpamAction: "disabled"},
+	}
+}
+
+var _ = Describe("MailgunDomain", func() {
+	It("creates the sample domain, shows its DNS records and turns DNSVerified True once DNS is valid", func() {
+		w := newWorld()
+		d := &v1alpha1.MailgunDomain{}
+		w.sample("mailgun_v1alpha1_mailgundomain.yaml", d)
+		Expect(k8s.Create(ctx, d)).To(Succeed())
+		eventuallyReady(d)
+
+		got, ok := w.mg.Domain("mg.example.com")
+		Expect(ok).To(BeTrue())
+		Expect(got.SpamAction).To(Equal("tag"))
+		Expect(got.WebScheme).To(Equal("https"))
+		Expect(got.RequireTLS).To(BeTrue())
+		Expect(got.DKIMKeySize).To(Equal(2048))
+		Expect(got.Tracking.ClickHTMLOnly).To(BeTrue())
+		Expect(got.Tracking.Open).To(BeTrue())
+		Expect(got.Tracking.Unsubscribe).To(BeFalse())
+
+		Expect(d.Status.State).To(Equal("unverified"))
+		Expect(d.Status.SMTPLogin).NotTo(BeEmpty())
+		Expect(d.Status.SendingDNSRecords).NotTo(BeEmpty())
+		Expect(d.Status.ReceivingDNSRecords).To(HaveLen(2))
+		dns, _ := condition(d, v1alpha1.ConditionDNSVerified)
+		Expect(dns).To(Equal(metav1.ConditionFalse))
+
+		w.mg.SetDNSValid("mg.example.com", true)
+		Eventually(func() metav1.ConditionStatus {
+			s, _ := condition(d, v1alpha1.ConditionDNSVerified)
+			return s
+		}).Should(Equal(metav1.ConditionTrue))
+		get(d)
+		Expect(d.Status.State).To(Equal("active"))
+		for _, r := range append(d.Status.SendingDNSRecords, d.Status.ReceivingDNSRecords...) {
+			Expect(r.Valid).To(Equal("valid"), r.Name)
+		}
+	})
+
+	It("holds Ready until DNS is verified when requireVerifiedDNS is set", func() {
+		w := newWorld()
+		d := newDomain(w, "strict", "strict.example.com")
+		d.Spec.RequireVerifiedDNS = true
+		Expect(k8s.Create(ctx, d)).To(Succeed())
+		Eventually(readyReason(d)).Should(Equal("False/" + ReasonDNSNotVerified))
+		w.mg.SetDNSValid("strict.example.com", true)
+		eventuallyReady(d)
+	})
+
+	It("sends only what changed and corrects drift", func() {
+		w := newWorld()
+		d := newDomain(w, "change", "change.example.com")
+		d.Spec.Tracking = &v1alpha1.Tracking{Open: ptr(false)}
+		Expect(k8s.Create(ctx, d)).To(Succeed())
+		eventuallyReady(d)
+
+		w.mg.ResetCalls()
+		d.Spec.SpamAction = "block"
+		Expect(k8s.Update(ctx, d)).To(Succeed())
+		Eventually(func() string { dd, _ := w.mg.Domain("change.example.com"); return dd.SpamAction }).Should(Equal("block"))
+		eventuallyReady(d)
+		Expect(w.mg.Calls(mailguntest.OpUpdateDomain)).To(Equal(1))
+		Expect(w.mg.Calls(mailguntest.OpSetOpenTracking)).To(BeZero())
+		Expect(w.mg.Calls(mailguntest.OpSetClickTracking)).To(BeZero())
+		Expect(w.mg.Calls(mailguntest.OpCreateDomain)).To(BeZero())
+
+		// Someone turns open tracking on in the console.
+		dd, _ := w.mg.Domain("change.example.com")
+		dd.Tracking.Open = true
+		w.mg.PutDomain(dd)
+		Eventually(func() bool { dd, _ := w.mg.Domain("change.example.com"); return dd.Tracking.Open }).Should(BeFalse())
+	})
+
+	It("rotates the SMTP password when its Secret changes", func() {
+		w := newWorld()
+		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "smtp", Namespace: w.ns},
+			StringData: map[string]string{"password": "first-password"}})).To(Succeed())
+		d := newDomain(w, "smtp", "smtp.example.com")
+		d.Spec.SMTPPasswordSecretRef = &v1alpha1.SMTPPasswordSecretReference{Name: "smtp"}
+		Expect(k8s.Create(ctx, d)).To(Succeed())
+		eventuallyReady(d)
+		dd, _ := w.mg.Domain("smtp.example.com")
+		Expect(dd.SMTPPassword).To(Equal("first-password"))
+
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "smtp", Namespace: w.ns}}
+		get(s)
+		s.StringData = map[string]string{"password": "second-password"}
+		Expect(k8s.Update(ctx, s)).To(Succeed())
+		Eventually(func() string { dd, _ := w.mg.Domain("smtp.example.com"); return dd.SMTPPassword }).
+			Should(Equal("second-password"))
+	})
+
+	DescribeTable("deletion follows the policy",
+		func(reason string, policy v1alpha1.DeletionPolicy, adopt, remains bool) {
+			w := newWorld()
+			if adopt {
+				w.mg.PutDomain(mailguntest.Domain{Name: "del.example.com", SpamAction: "disabled"})
+			}
+			d := newDomain(w, "del", "del.example.com")
+			d.Spec.DeletionPolicy = policy
+			Expect(k8s.Create(ctx, d)).To(Succeed())
+			eventuallyReady(d)
+			want := v1alpha1.ManagementCreated
+			if adopt {
+				want = v1alpha1.ManagementAdopted
+			}
+			Expect(d.Status.Management).To(Equal(want))
+			Expect(k8s.Delete(ctx, d)).To(Succeed())
+			eventuallyGone(d)
+			_, ok := w.mg.Domain("del.example.com")
+			Expect(ok).To(Equal(remains), reason)
+		},
+		Entry(nil, "created domains are deleted by default", v1alpha1.DeletionPolicy(""), false, false),
+		Entry(nil, "Orphan leaves the domain", v1alpha1.DeletionOrphan, false, true),
+		Entry(nil, "adopted domains are left by default", v1alpha1.DeletionPolicy(""), true, true),
+		Entry(nil, "adopted domains go with Delete", v1alpha1.DeletionDelete, true, false),
+	)
+})
