@@ -66,7 +66,6 @@ type ManagedStatus struct {
 	// object before creating again, so that nothing is ever made twice.
 	// +optional
 	CreatePendingSince *metav1.Time `json:"createPendingSince,omitempty"`
-
 }
 
 // EffectiveDeletionPolicy is what happens on deletion: the spec's policy if
