@@ -167,3 +167,9 @@ endif
 
 .PHONY: kubectl
 kubectl: envtest ## Build kubectl (with the envtest binaries) if missing.
+
+##@ Demo
+
+.PHONY: demo
+demo: envtest ## Run the operator locally against the Mailgun emulator and show the samples reconciled (DEMO_EXIT=1 exits after the show).
+	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" $(GO) run ./hack/demo

@@ -239,16 +239,20 @@ func mayHaveCreated(err error) bool {
 		errors.Is(err, mailgun.ErrNotFound))
 }
 
-// ensureFinalizer adds the finalizer before the first write to Mailgun.
+// ensureFinalizer adds the finalizer before the first write to Mailgun. It
+// patches a copy: a patch answer carries the stored status, which would wipe
+// what this reconcile has observed so far.
 func (e *Engine[T]) ensureFinalizer(ctx context.Context, obj T) error {
 	if controllerutil.ContainsFinalizer(obj, Finalizer) {
 		return nil
 	}
-	before := obj.DeepCopyObject().(T)
-	controllerutil.AddFinalizer(obj, Finalizer)
-	if err := e.Client.Patch(ctx, obj, client.MergeFrom(before)); err != nil {
+	cp := obj.DeepCopyObject().(T)
+	controllerutil.AddFinalizer(cp, Finalizer)
+	if err := e.Client.Patch(ctx, cp, client.MergeFrom(obj)); err != nil {
 		return fmt.Errorf("cannot add finalizer: %w", err)
 	}
+	obj.SetFinalizers(cp.GetFinalizers())
+	obj.SetResourceVersion(cp.GetResourceVersion())
 	return nil
 }
 
