@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -67,6 +68,9 @@ func SetupWithManager(mgr manager.Manager, mg *mailgun.Client, o Options) error 
 	o.defaults()
 	if err := addIndexes(mgr); err != nil {
 		return err
+	}
+	if err := ctrlmetrics.Registry.Register(newObjectsCollector(mgr.GetCache())); err != nil {
+		return fmt.Errorf("cannot register the objects metric: %w", err)
 	}
 	secrets := Secrets{Cached: mgr.GetClient(), Direct: mgr.GetAPIReader()}
 	accounts := &Accounts{Cached: mgr.GetClient(), Secrets: secrets}
