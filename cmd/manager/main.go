@@ -8,10 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/discovery"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -61,6 +64,9 @@ func run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("cannot load a kubeconfig or in-cluster config: %w", err)
 	}
+	if err := checkAPIServer(restConfig); err != nil {
+		return err
+	}
 	mgr, err := ctrl.NewManager(restConfig, managerOptions(f, newScheme()))
 	if err != nil {
 		return fmt.Errorf("cannot create the manager (is the API server reachable?): %w", err)
@@ -69,7 +75,7 @@ func run(args []string) error {
 	metrics.Registry.MustRegister(mgMetrics.Collectors()...)
 	mg := mailgun.New(mailgun.Options{
 		Timeout:             f.mailgunTimeout,
-		MaxIdleConnsPerHost: 4*f.concurrency + 8, // every kind's workers at once, plus headroom
+		MaxIdleConnsPerHost: 4 * f.concurrency, // also the per-host connection limit: one per reconcile worker of the four kinds
 		RequestsPerSecond:   f.mailgunRate,
 		Burst:               f.mailgunBurst,
 		Metrics:             mgMetrics,
@@ -90,6 +96,21 @@ func run(args []string) error {
 	log.Info("starting manager")
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		return fmt.Errorf("cannot run the manager: %w", err)
+	}
+	return nil
+}
+
+// checkAPIServer fails fast, with a message that names the address, when
+// the API server cannot be reached, instead of an error from deep in setup.
+func checkAPIServer(cfg *rest.Config) error {
+	c := rest.CopyConfig(cfg)
+	c.Timeout = 15 * time.Second
+	dc, err := discovery.NewDiscoveryClientForConfig(c)
+	if err != nil {
+		return fmt.Errorf("cannot use the kubeconfig: %w", err)
+	}
+	if _, err := dc.ServerVersion(); err != nil {
+		return fmt.Errorf("cannot reach the Kubernetes API server at %s (check KUBECONFIG or the in-cluster service account): %w", cfg.Host, err)
 	}
 	return nil
 }

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestFlagValidation(t *testing.T) {
+	cases := []struct {
+		reason string
+		args   []string
+		errHas string // empty: valid
+	}{
+		{"the defaults are valid", nil, ""},
+		{"a production-like command line", []string{"--leader-elect", "--metrics-bind-address=:8443", "--sync-period=5m", "--namespaces=a, b"}, ""},
+		{"drift checks every second would hammer Mailgun", []string{"--sync-period=1s"}, "--sync-period 1s is too short"},
+		{"no workers means nothing reconciles", []string{"--max-concurrent-reconciles=0"}, "--max-concurrent-reconciles must be at least 1"},
+		{"a negative rate makes no sense", []string{"--mailgun-requests-per-second=-1"}, "--mailgun-requests-per-second must be >= 0"},
+		{"a zero burst would block every call", []string{"--mailgun-burst=0"}, "--mailgun-burst >= 1"},
+		{"the kubelet needs the probes", []string{"--health-probe-bind-address="}, "--health-probe-bind-address must not be empty"},
+		{"every problem is reported at once", []string{"--sync-period=1s", "--mailgun-timeout=0s"}, "--mailgun-timeout must be positive"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.reason, func(t *testing.T) {
+			fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			f := registerFlags(fs)
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatalf("parse: %v", err)
+			}
+			err := f.validate()
+			switch {
+			case tc.errHas == "" && err != nil:
+				t.Fatalf("%s: unexpected error %v", tc.reason, err)
+			case tc.errHas != "" && (err == nil || !strings.Contains(err.Error(), tc.errHas)):
+				t.Fatalf("%s: error %v, want it to say %q", tc.reason, err, tc.errHas)
+			}
+		})
+	}
+}
+
+func TestWatchedNamespaces(t *testing.T) {
+	f := &flags{namespaces: " a,,b , "}
+	got := f.watchedNamespaces()
+	if strings.Join(got, "|") != "a|b" {
+		t.Fatalf("watchedNamespaces = %q, want [a b]", got)
+	}
+}
