@@ -1,0 +1,159 @@
+package helm
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The ServiceMonitor CRD the monitored release needs. It is a hand-written
+// subset of the Prometheus Operator's: the fields the chart sets, with
+// their types, so that a misspelt field fails kubectl's strict field
+// validation; not the whole API.
+const serviceMonitorCRD = "testdata/servicemonitor-crd.yaml"
+
+var (
+	crdsOnce      sync.Once
+	crdsInstalled bool
+)
+
+// installCRDs applies the chart's crds/ for real, as `helm install` does
+// before the templates (the control plane already has the same CRDs from
+// config/crd/bases; a difference would conflict), and the ServiceMonitor
+// CRD, and waits until they are served.
+func installCRDs(t *testing.T) {
+	t.Helper()
+	crdsOnce.Do(func() {
+		ch := loadChart(t)
+		if n := len(ch.CRDObjects()); n != 4 {
+			t.Errorf("the chart has %d CRDs, want the operator's 4", n)
+		}
+		kubectl(t, "apply", "--server-side", "-f", filepath.Join(chartDir, "crds"))
+		kubectl(t, "apply", "--server-side", "-f", serviceMonitorCRD)
+		kubectl(t, "wait", "--for=condition=Established", "--timeout=60s",
+			"crd/servicemonitors.monitoring.coreos.com", "crd/mailgunaccounts.mailgun.operator.dev",
+			"crd/mailgundomains.mailgun.operator.dev", "crd/webhooks.mailgun.operator.dev", "crd/routes.mailgun.operator.dev")
+		// Established does not promise that discovery lists the kind yet;
+		// kubectl needs it there to map ServiceMonitor to a resource.
+		waitDiscovery(t, "monitoring.coreos.com", "servicemonitors")
+		crdsInstalled = true
+	})
+	if !crdsInstalled {
+		t.Fatal("the CRDs could not be installed: see the first test that failed")
+	}
+}
+
+// waitDiscovery polls the API server's discovery until it lists the
+// resource of the group, with kubectl's discovery cache off.
+func waitDiscovery(t *testing.T, group, resource string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	cache := t.TempDir()
+	for {
+		out, err := controlPlane(t).Kubectl(ctx, "api-resources", "--cache-dir", cache, "--api-group", group, "-o", "name")
+		if err == nil && slices.Contains(strings.Fields(out), resource+"."+group) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("discovery does not list %s.%s: %v\n%s", resource, group, err, out)
+		case <-tick.C:
+		}
+	}
+}
+
+var dryRunLine = regexp.MustCompile(`(?m)^(\S+) serverside-applied \(server dry run\)$`)
+
+// TestApply applies each release's rendered manifest server-side, as a dry
+// run, in a namespace that enforces the restricted Pod Security Standard:
+// the API server validates every object against its schema (strictly:
+// kubectl rejects unknown fields) and runs admission, without creating
+// anything.
+func TestApply(t *testing.T) {
+	installCRDs(t)
+	for _, r := range allReleases {
+		t.Run(r.name, func(t *testing.T) {
+			restrictedNamespace(t, r.namespace)
+			ren := render(t, r)
+			file := writeTemp(t, "manifest.yaml", ren.manifest)
+			out := kubectl(t, "apply", "--server-side", "--dry-run=server", "--field-manager=helm", "-f", file)
+			if strings.Contains(out, podSecurityWarning) {
+				t.Errorf("the Deployment breaks the restricted Pod Security Standard:\n%s", out)
+			}
+			var applied []string
+			for _, m := range dryRunLine.FindAllStringSubmatch(out, -1) {
+				applied = append(applied, m[1])
+			}
+			if len(applied) != len(ren.objects) {
+				t.Errorf("kubectl dry-run applied %d objects, the chart rendered %d:\n%s", len(applied), len(ren.objects), out)
+			}
+			if r.name == monitored.name && !slices.ContainsFunc(applied, func(s string) bool {
+				return strings.HasPrefix(s, "servicemonitor.monitoring.coreos.com/")
+			}) {
+				t.Errorf("the ServiceMonitor was not applied:\n%s", out)
+			}
+			t.Logf("kubectl:\n%s", out)
+			applyNotes(t, ren.notes)
+		})
+	}
+}
+
+// TestDefaultsMatchKustomize: the default release creates the objects that
+// `kubectl kustomize config/default` does, under the same names, but the
+// Namespace (helm install --create-namespace) and the CRDs (crds/).
+func TestDefaultsMatchKustomize(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := controlPlane(t).Kubectl(ctx, "kustomize", filepath.Join(root, "config", "default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, obj := range decodeAll(t, out) {
+		if k := obj["kind"]; k != "Namespace" && k != "CustomResourceDefinition" {
+			want = append(want, kindName(obj))
+		}
+	}
+	sort.Strings(want)
+	if got := render(t, defaults).names(); !slices.Equal(got, want) {
+		t.Errorf("the default release and config/default differ:\nchart:     %v\nkustomize: %v", got, want)
+	}
+}
+
+// applyNotes follows NOTES.txt: the Secret and the MailgunAccount it tells
+// the user to create are accepted by the API server (dry run).
+func applyNotes(t *testing.T, notes string) {
+	t.Helper()
+	secret := regexp.MustCompile(`(?m)^  kubectl -n (\S+) (create secret generic .*)$`).FindStringSubmatch(notes)
+	account := regexp.MustCompile(`(?s)<<'YAML'\n(.*?)\n  YAML\n`).FindStringSubmatch(notes)
+	if secret == nil || account == nil {
+		t.Fatalf("NOTES.txt has no Secret command or no MailgunAccount:\n%s", notes)
+	}
+	ns := secret[1]
+	if ns != "default" {
+		if _, err := controlPlane(t).Kubectl(context.Background(), "get", "namespace", ns); err != nil {
+			kubectl(t, "create", "namespace", ns)
+		}
+	}
+	args := append([]string{"-n", ns}, strings.Fields(strings.ReplaceAll(secret[2], "<YOUR-MAILGUN-API-KEY>", "key-0123"))...)
+	kubectl(t, append(args, "--dry-run=server")...)
+	var yml strings.Builder
+	for _, line := range strings.Split(account[1], "\n") {
+		fmt.Fprintln(&yml, strings.TrimPrefix(line, "  "))
+	}
+	file := writeTemp(t, "account.yaml", yml.String())
+	out := kubectl(t, "apply", "--server-side", "--dry-run=server", "-n", ns, "-f", file)
+	if !strings.Contains(out, "mailgunaccount.mailgun.operator.dev/default serverside-applied (server dry run)") {
+		t.Errorf("the MailgunAccount of NOTES.txt was not applied:\n%s", out)
+	}
+}

@@ -1,0 +1,367 @@
+// Package install_test checks the install artifacts as a user applies them:
+// config/default through kustomize (what `make deploy` applies) and the
+// single file `make build-installer` writes to dist/install.yaml, each
+// applied server-side as a dry run to a real kube-apiserver and etcd
+// (test/harness), and config/samples once the CRDs exist. The API server
+// validates every object against its schema, strictly, and runs admission,
+// including Pod Security, without creating anything.
+//
+// It also keeps the Helm chart's copies of the CRDs and of the manager's
+// rules in step with config/ (chart_sync_test.go); test/helm tests the
+// chart itself.
+package install_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+
+	"github.com/mailgun-operator/mailgun-operator/test/harness"
+)
+
+const (
+	// namespace is where config/default installs the operator.
+	namespace = "mailgun-operator-system"
+	// img is the Makefile's default IMG, which build-installer and deploy
+	// put in place of the placeholder image of config/manager.
+	imgName = "ghcr.io/mailgun-operator/mailgun-operator"
+	imgTag  = "latest"
+	img     = imgName + ":" + imgTag
+	// placeholder is what build-installer's sed replaces.
+	placeholder = "image: controller:latest"
+	// podSecurityWarning is how PodSecurity admission warns about a
+	// workload whose pod template breaks the namespace's level.
+	podSecurityWarning = "would violate PodSecurity"
+)
+
+var (
+	root string
+
+	// One control plane, started on first use and shared by the tests.
+	cpOnce sync.Once
+	cp     *harness.ControlPlane
+	cpErr  error
+
+	// The Namespace and CRDs of config/default are applied for real once.
+	nsOnce   sync.Once
+	prepared bool
+)
+
+func TestMain(m *testing.M) {
+	var err error
+	if root, err = harness.Root(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if cp != nil {
+		if err := cp.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "cannot stop the control plane:", err)
+			if code == 0 {
+				code = 1
+			}
+		}
+	}
+	os.Exit(code)
+}
+
+// controlPlane starts the shared kube-apiserver and etcd, which come with
+// the CRDs of config/crd/bases. Without KUBEBUILDER_ASSETS the test fails
+// rather than skips, as the e2e suite does: a skip would hide that nothing
+// was applied.
+func controlPlane(t *testing.T) *harness.ControlPlane {
+	t.Helper()
+	cpOnce.Do(func() {
+		var assets string
+		if assets, cpErr = harness.Assets(); cpErr != nil {
+			return
+		}
+		cp, cpErr = harness.StartControlPlane(root, assets)
+	})
+	if cpErr != nil {
+		t.Fatal(cpErr)
+	}
+	return cp
+}
+
+func kubectl(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := controlPlane(t).Kubectl(ctx, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func writeTemp(t *testing.T, dir, name, s string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// decodeAll splits a multi-document YAML stream into objects.
+func decodeAll(t *testing.T, s string) []map[string]any {
+	t.Helper()
+	var objs []map[string]any
+	rd := utilyaml.NewYAMLReader(bufio.NewReader(strings.NewReader(s)))
+	for {
+		doc, err := rd.Read()
+		if errors.Is(err, io.EOF) {
+			return objs
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var obj map[string]any
+		if err := yaml.Unmarshal(doc, &obj); err != nil {
+			t.Fatalf("not YAML: %v\n%s", err, doc)
+		}
+		if obj != nil {
+			objs = append(objs, obj)
+		}
+	}
+}
+
+// toYAML joins objects into one multi-document stream.
+func toYAML(t *testing.T, objs []map[string]any) string {
+	t.Helper()
+	var b strings.Builder
+	for _, obj := range objs {
+		y, err := yaml.Marshal(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "---\n%s", y)
+	}
+	return b.String()
+}
+
+func ofKind(objs []map[string]any, kinds ...string) (in, out []map[string]any) {
+	for _, obj := range objs {
+		if k, _ := obj["kind"].(string); slices.Contains(kinds, k) {
+			in = append(in, obj)
+		} else {
+			out = append(out, obj)
+		}
+	}
+	return in, out
+}
+
+// kustomizeDefault is `kubectl kustomize config/default`.
+func kustomizeDefault(t *testing.T) string {
+	t.Helper()
+	return kubectl(t, "kustomize", filepath.Join(root, "config", "default"))
+}
+
+// prepare applies the Namespace and the CRDs of config/default for real,
+// once: a server-side dry run of a namespaced object needs its namespace,
+// and of a custom resource its CRD. The control plane already has the same
+// CRDs from config/crd/bases; applying them again checks that kustomize's
+// output of them applies. It then checks that the namespace enforces the
+// restricted Pod Security Standard and that the API server does warn there
+// about a pod template that breaks it, so that the absence of such a
+// warning about the manager means something.
+func prepare(t *testing.T) {
+	t.Helper()
+	nsOnce.Do(func() {
+		objs := decodeAll(t, kustomizeDefault(t))
+		real, _ := ofKind(objs, "Namespace", "CustomResourceDefinition")
+		if len(real) != 5 {
+			t.Fatalf("config/default has %d Namespaces and CRDs, want 1 and 4", len(real))
+		}
+		dir := t.TempDir()
+		kubectl(t, "apply", "--server-side", "-f", writeTemp(t, dir, "real.yaml", toYAML(t, real)))
+		kubectl(t, "wait", "--for=condition=Established", "--timeout=60s", "crd", "--all")
+		labels := kubectl(t, "get", "namespace", namespace, "-o", "jsonpath={.metadata.labels}")
+		if !strings.Contains(labels, `"pod-security.kubernetes.io/enforce":"restricted"`) {
+			t.Fatalf("namespace %s does not enforce the restricted Pod Security Standard: %s", namespace, labels)
+		}
+		canary := `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: privileged-canary
+  namespace: ` + namespace + `
+spec:
+  selector:
+    matchLabels: {app: canary}
+  template:
+    metadata:
+      labels: {app: canary}
+    spec:
+      containers:
+      - name: c
+        image: example.invalid/canary:1
+        securityContext:
+          privileged: true
+`
+		out := kubectl(t, "apply", "--server-side", "--dry-run=server", "-f", writeTemp(t, dir, "canary.yaml", canary))
+		if !strings.Contains(out, podSecurityWarning) {
+			t.Fatalf("the API server gave no PodSecurity warning for a privileged Deployment:\n%s", out)
+		}
+		prepared = true
+	})
+	if !prepared {
+		t.Fatal("the namespace and CRDs of config/default could not be applied: see the first test that failed")
+	}
+}
+
+var dryRunLine = regexp.MustCompile(`(?m)^\S+ serverside-applied \(server dry run\)$`)
+
+// dryRun applies args (-f FILE or -k DIR) server-side as a dry run and
+// checks that every one of n objects was accepted without a Pod Security
+// warning.
+func dryRun(t *testing.T, n int, args ...string) string {
+	t.Helper()
+	out := kubectl(t, append([]string{"apply", "--server-side", "--dry-run=server"}, args...)...)
+	if got := len(dryRunLine.FindAllString(out, -1)); got != n {
+		t.Errorf("the dry run applied %d objects, want %d:\n%s", got, n, out)
+	}
+	if strings.Contains(out, podSecurityWarning) {
+		t.Errorf("the manager's pod template breaks the restricted Pod Security Standard:\n%s", out)
+	}
+	t.Logf("kubectl apply %v:\n%s", args, out)
+	return out
+}
+
+// TestInstaller applies dist/install.yaml as `make build-installer` writes
+// it: `kubectl kustomize config/default` with the placeholder image
+// replaced by sed, in one file.
+func TestInstaller(t *testing.T) {
+	prepare(t)
+	out := kustomizeDefault(t)
+	if n := strings.Count(out, placeholder); n != 1 {
+		t.Fatalf("config/default has %q %d times, want once: build-installer's and deploy's sed would not set the image", placeholder, n)
+	}
+	install := strings.ReplaceAll(out, placeholder, "image: "+img)
+	objs := decodeAll(t, install)
+	dryRun(t, len(objs), "-f", writeTemp(t, t.TempDir(), "install.yaml", install))
+	assertManager(t, objs)
+}
+
+// TestKustomizeOverlay applies config/default with kubectl apply -k
+// through an overlay that sets the image, as a user deploys from the
+// repository without make.
+func TestKustomizeOverlay(t *testing.T) {
+	prepare(t)
+	dir := t.TempDir()
+	base, err := filepath.Rel(dir, filepath.Join(root, "config", "default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTemp(t, dir, "kustomization.yaml", fmt.Sprintf(`resources:
+- %s
+images:
+- name: controller
+  newName: %s
+  newTag: %s
+`, filepath.ToSlash(base), imgName, imgTag))
+	objs := decodeAll(t, kubectl(t, "kustomize", dir))
+	dryRun(t, len(objs), "-k", dir)
+	assertManager(t, objs)
+}
+
+// TestSamples applies config/samples (a dry run) to a namespace of their
+// own once the CRDs exist: the CRDs' schemas and validation rules accept
+// them.
+func TestSamples(t *testing.T) {
+	prepare(t)
+	const ns = "samples"
+	kubectl(t, "create", "namespace", ns)
+	objs := decodeAll(t, kubectl(t, "kustomize", filepath.Join(root, "config", "samples")))
+	kinds := map[string]bool{}
+	for _, obj := range objs {
+		kinds[fmt.Sprint(obj["kind"])] = true
+	}
+	for _, k := range []string{"Secret", "MailgunAccount", "MailgunDomain", "Webhook", "Route"} {
+		if !kinds[k] {
+			t.Errorf("config/samples has no %s", k)
+		}
+	}
+	dryRun(t, len(objs), "-k", filepath.Join(root, "config", "samples"), "-n", ns)
+}
+
+// assertManager checks the manager Deployment of an install: the image it
+// was given, and a pod template that meets the restricted Pod Security
+// Standard, field by field (the API server only warns about a Deployment's
+// template; it enforces on the Pods).
+func assertManager(t *testing.T, objs []map[string]any) {
+	t.Helper()
+	deps, _ := ofKind(objs, "Deployment")
+	if len(deps) != 1 {
+		t.Fatalf("%d Deployments, want 1", len(deps))
+	}
+	var d appsv1.Deployment
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(deps[0], &d, true); err != nil {
+		t.Fatal(err)
+	}
+	if d.Namespace != namespace || d.Name != "mailgun-operator-controller-manager" {
+		t.Errorf("Deployment %s/%s", d.Namespace, d.Name)
+	}
+	spec := d.Spec.Template.Spec
+	if len(spec.Containers) != 1 || spec.Containers[0].Image != img {
+		t.Errorf("containers %+v, want one with image %s", spec.Containers, img)
+	}
+	psc := spec.SecurityContext
+	if psc == nil || psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot {
+		t.Error("pod securityContext.runAsNonRoot is not true")
+	}
+	if psc == nil || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		t.Error("pod securityContext.seccompProfile.type is not RuntimeDefault")
+	}
+	if spec.HostNetwork || spec.HostPID || spec.HostIPC {
+		t.Error("the pod shares a host namespace")
+	}
+	for _, v := range spec.Volumes {
+		if v.HostPath != nil {
+			t.Errorf("volume %s is a hostPath", v.Name)
+		}
+	}
+	for _, c := range append(slices.Clone(spec.InitContainers), spec.Containers...) {
+		sc := c.SecurityContext
+		if sc == nil {
+			t.Errorf("container %s has no securityContext", c.Name)
+			continue
+		}
+		if sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
+			t.Errorf("container %s: allowPrivilegeEscalation is not false", c.Name)
+		}
+		if sc.Capabilities == nil || !slices.Contains(sc.Capabilities.Drop, "ALL") || len(sc.Capabilities.Add) > 0 {
+			t.Errorf("container %s does not drop ALL capabilities and add none: %+v", c.Name, sc.Capabilities)
+		}
+		if sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
+			t.Errorf("container %s: readOnlyRootFilesystem is not true", c.Name)
+		}
+		if sc.Privileged != nil && *sc.Privileged {
+			t.Errorf("container %s is privileged", c.Name)
+		}
+		if sc.RunAsUser != nil && *sc.RunAsUser == 0 {
+			t.Errorf("container %s runs as root", c.Name)
+		}
+		for _, p := range c.Ports {
+			if p.HostPort != 0 {
+				t.Errorf("container %s uses host port %d", c.Name, p.HostPort)
+			}
+		}
+	}
+}
