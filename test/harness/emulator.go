@@ -75,6 +75,26 @@ func (e *Emulator) MarkDNSValid(ctx context.Context, domain string) error {
 	return err
 }
 
+// Fault makes the emulator's next calls of one operation misbehave; see
+// the faults endpoint in cmd/mailgun-emulator/admin.go.
+type Fault struct {
+	Op             string `json:"op"`
+	Status         int    `json:"status,omitempty"`
+	Times          int    `json:"times,omitempty"`
+	Delay          string `json:"delay,omitempty"` // a Go duration, such as "3s"
+	DropConnection bool   `json:"drop_connection,omitempty"`
+}
+
+// InjectFault queues f behind the faults already queued for its operation.
+func (e *Emulator) InjectFault(ctx context.Context, f Fault) error {
+	b, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	_, err = e.admin(ctx, http.MethodPost, "/_emulator/faults", string(b))
+	return err
+}
+
 func (e *Emulator) admin(ctx context.Context, method, path, body string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, e.URL+path, strings.NewReader(body))
 	if err != nil {

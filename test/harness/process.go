@@ -79,6 +79,15 @@ func (p *Process) Kill() error {
 	return nil
 }
 
+// Signal sends sig to the process: SIGSTOP, for example, freezes it with
+// its connections open, and SIGCONT lets it go on.
+func (p *Process) Signal(sig os.Signal) error {
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		return fmt.Errorf("cannot signal %s: %w", p.Name, err)
+	}
+	return nil
+}
+
 // Exited says whether the process has ended.
 func (p *Process) Exited() bool {
 	select {

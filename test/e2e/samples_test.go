@@ -1,0 +1,53 @@
+package e2e
+
+import (
+	"regexp"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+var _ = Describe("The samples", func() {
+	It("become Ready with kubectl apply -k and leave Mailgun with kubectl delete -k", func() {
+		e := newEnv("samples")
+		e.startManager("manager")
+		dir := e.samples()
+
+		By("applying them; the Webhook waits for the MailgunDomain's domain")
+		kubectl("apply", "-k", dir, "-n", e.ns)
+		kubectl("wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route", "--all",
+			"-n", e.ns, "--timeout=120s")
+
+		By("listing all four in the mailgun category")
+		out := kubectl("get", "mailgun", "-A")
+		for _, name := range []string{
+			"mailgunaccount.mailgun.operator.dev/default",
+			"mailgundomain.mailgun.operator.dev/mg-example-com",
+			"webhook.mailgun.operator.dev/mg-example-com-delivered",
+			"route.mailgun.operator.dev/support-inbox",
+		} {
+			Expect(out).To(MatchRegexp(`(?m)^%s\s+%s\s`, regexp.QuoteMeta(e.ns), regexp.QuoteMeta(name)))
+		}
+
+		By("finding them in Mailgun")
+		st := e.state()
+		Expect(st.Domains).To(ConsistOf(HaveField("Name", "mg.example.com")))
+		Expect(st.Webhooks).To(Equal(map[string]map[string][]string{
+			"mg.example.com": {"delivered": {"https://hooks.example.com/mailgun/delivered"}},
+		}))
+		Expect(st.Routes).To(ConsistOf(HaveField("Expression", `match_recipient("support@mg.example.com")`)))
+
+		By("deleting the managed objects, then the account with kubectl delete -k")
+		// The managed objects go first: they need the account and its
+		// Secret to delete their Mailgun objects.
+		kubectl("delete", "mailgundomain,webhook,route", "--all", "-n", e.ns, "--timeout=120s")
+		kubectl("delete", "-k", dir, "-n", e.ns, "--ignore-not-found", "--timeout=60s")
+		Expect(kubectl("get", "mailgun", "-n", e.ns, "-o", "name")).To(BeEmpty())
+		Eventually(e.state).WithTimeout(30 * time.Second).Should(And(
+			HaveField("Domains", BeEmpty()),
+			HaveField("Webhooks", BeEmpty()),
+			HaveField("Routes", BeEmpty()),
+		))
+	})
+})
