@@ -66,6 +66,13 @@ type ManagedStatus struct {
 	// object before creating again, so that nothing is ever made twice.
 	// +optional
 	CreatePendingSince *metav1.Time `json:"createPendingSince,omitempty"`
+
+	// createdTime is when the operator last created the Mailgun object.
+	// Mailgun may not show a new object for a short while; a not-found
+	// shortly after this time is read as that, not as a deletion, even
+	// across a restart of the operator.
+	// +optional
+	CreatedTime *metav1.Time `json:"createdTime,omitempty"`
 }
 
 // EffectiveDeletionPolicy is what happens on deletion: the spec's policy if

@@ -18,6 +18,11 @@ type flags struct {
 	enableHTTP2   bool
 	leaderElect   bool
 
+	leaderElectionNamespace string
+	leaseDuration           time.Duration
+	renewDeadline           time.Duration
+	retryPeriod             time.Duration
+
 	syncPeriod       time.Duration
 	dnsCheckInterval time.Duration
 	concurrency      int
@@ -37,6 +42,14 @@ func registerFlags(fs *flag.FlagSet) *flags {
 	fs.BoolVar(&f.enableHTTP2, "enable-http2", false, "Allow HTTP/2 on the metrics server.")
 	fs.BoolVar(&f.leaderElect, "leader-elect", false,
 		"Elect a leader so that only one of several replicas reconciles at a time.")
+	fs.StringVar(&f.leaderElectionNamespace, "leader-election-namespace", "",
+		"Namespace of the leader election Lease; empty means the manager's own namespace (required outside a cluster).")
+	fs.DurationVar(&f.leaseDuration, "leader-election-lease-duration", 15*time.Second,
+		"How long a lost leader's lease blocks the others from taking over.")
+	fs.DurationVar(&f.renewDeadline, "leader-election-renew-deadline", 10*time.Second,
+		"How long the leader keeps trying to renew its lease before it gives up leading.")
+	fs.DurationVar(&f.retryPeriod, "leader-election-retry-period", 2*time.Second,
+		"How often candidates try to acquire or renew the lease.")
 	fs.DurationVar(&f.syncPeriod, "sync-period", controller.DefaultSyncPeriod,
 		"How often each in-sync object is compared with Mailgun to correct drift (with up to 10% jitter).")
 	fs.DurationVar(&f.dnsCheckInterval, "dns-check-interval", controller.DefaultDNSCheckInterval,
@@ -67,6 +80,9 @@ func (f *flags) validate() error {
 	}
 	if f.mailgunRate < 0 || f.mailgunBurst < 1 {
 		errs = append(errs, errors.New("--mailgun-requests-per-second must be >= 0 and --mailgun-burst >= 1"))
+	}
+	if f.leaderElect && !(f.retryPeriod > 0 && f.retryPeriod < f.renewDeadline && f.renewDeadline < f.leaseDuration) {
+		errs = append(errs, errors.New("leader election needs 0 < --leader-election-retry-period < --leader-election-renew-deadline < --leader-election-lease-duration"))
 	}
 	if f.mailgunTimeout <= 0 {
 		errs = append(errs, errors.New("--mailgun-timeout must be positive"))

@@ -20,6 +20,8 @@ func TestFlagValidation(t *testing.T) {
 		{"a negative rate makes no sense", []string{"--mailgun-requests-per-second=-1"}, "--mailgun-requests-per-second must be >= 0"},
 		{"a zero burst would block every call", []string{"--mailgun-burst=0"}, "--mailgun-burst >= 1"},
 		{"the kubelet needs the probes", []string{"--health-probe-bind-address="}, "--health-probe-bind-address must not be empty"},
+		{"short leases for tests", []string{"--leader-elect", "--leader-election-lease-duration=4s", "--leader-election-renew-deadline=3s", "--leader-election-retry-period=500ms"}, ""},
+		{"a renew deadline past the lease would let two leaders overlap", []string{"--leader-elect", "--leader-election-renew-deadline=20s"}, "leader election needs"},
 		{"every problem is reported at once", []string{"--sync-period=1s", "--mailgun-timeout=0s"}, "--mailgun-timeout must be positive"},
 	}
 	for _, tc := range cases {

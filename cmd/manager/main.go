@@ -69,7 +69,7 @@ func run(args []string) error {
 	}
 	mgr, err := ctrl.NewManager(restConfig, managerOptions(f, newScheme()))
 	if err != nil {
-		return fmt.Errorf("cannot create the manager (is the API server reachable?): %w", err)
+		return fmt.Errorf("cannot create the manager: %w", err)
 	}
 	mgMetrics := mailgun.NewMetrics()
 	metrics.Registry.MustRegister(mgMetrics.Collectors()...)
@@ -146,5 +146,9 @@ func managerOptions(f *flags, scheme *runtime.Scheme) ctrl.Options {
 		LeaderElection:                f.leaderElect,
 		LeaderElectionID:              "mailgun-operator.mailgun.operator.dev",
 		LeaderElectionReleaseOnCancel: true,
+		LeaderElectionNamespace:       f.leaderElectionNamespace,
+		LeaseDuration:                 &f.leaseDuration,
+		RenewDeadline:                 &f.renewDeadline,
+		RetryPeriod:                   &f.retryPeriod,
 	}
 }

@@ -48,12 +48,19 @@ func (a *Accounts) Get(ctx context.Context, ns, name string) (*v1alpha1.MailgunA
 
 // Resolve builds the mailgun.Account of acct from its Secret.
 func (a *Accounts) Resolve(ctx context.Context, acct *v1alpha1.MailgunAccount) (mailgun.Account, error) {
+	return a.resolve(ctx, acct, false)
+}
+
+// ResolveForDelete is Resolve for deleting from Mailgun: when the Secret is
+// already gone (`kubectl delete -k` removes it together with the objects),
+// the last key read from it still serves, so the deletion completes.
+func (a *Accounts) ResolveForDelete(ctx context.Context, acct *v1alpha1.MailgunAccount) (mailgun.Account, error) {
+	return a.resolve(ctx, acct, true)
+}
+
+func (a *Accounts) resolve(ctx context.Context, acct *v1alpha1.MailgunAccount, staleOK bool) (mailgun.Account, error) {
 	ref := acct.Spec.APIKeySecretRef
 	secretKey := types.NamespacedName{Namespace: acct.Namespace, Name: string(ref.Name)}
-	rv, err := a.Secrets.Version(ctx, secretKey)
-	if err != nil {
-		return mailgun.Account{}, err
-	}
 	baseURL := baseURLOf(acct)
 	owner := client.ObjectKeyFromObject(acct)
 	dataKey := ref.SecretKeyOrDefault()
@@ -61,6 +68,13 @@ func (a *Accounts) Resolve(ctx context.Context, acct *v1alpha1.MailgunAccount) (
 	a.mu.Lock()
 	cached, ok := a.byOwner[owner]
 	a.mu.Unlock()
+	rv, err := a.Secrets.Version(ctx, secretKey)
+	if err != nil {
+		if staleOK && ok && cached.baseURL == baseURL {
+			return cached.account, nil
+		}
+		return mailgun.Account{}, err
+	}
 	if ok && cached.secretRV == rv && cached.key == dataKey && cached.baseURL == baseURL {
 		return cached.account, nil
 	}

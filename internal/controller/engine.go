@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -47,10 +46,6 @@ type Engine[T v1alpha1.Managed] struct {
 	SyncPeriod time.Duration
 	// CreateGrace: see DefaultCreateGrace.
 	CreateGrace time.Duration
-
-	// created remembers recent creates by UID, so that a 404 inside the
-	// grace period is read as eventual consistency, not as deletion.
-	created sync.Map
 }
 
 // Reconcile brings one object's Mailgun state to its spec and writes its
@@ -202,7 +197,8 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 		}
 		return classify(err, time.Now())
 	}
-	e.created.Store(obj.GetUID(), time.Now())
+	now = metav1.Now()
+	st.CreatedTime = &now
 	st.Management = v1alpha1.ManagementCreated
 	st.CreatePendingSince = nil
 	e.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Created", "Create", "created the object in Mailgun")
@@ -215,20 +211,17 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 
 // inGrace says whether the object was created (or a create was attempted)
 // so recently that its absence may only be Mailgun's eventual consistency.
+// Both times live in status, so this holds across restarts.
 func (e *Engine[T]) inGrace(obj T) (time.Duration, bool) {
-	grace := e.CreateGrace
-	since := time.Time{}
-	if v, ok := e.created.Load(obj.GetUID()); ok {
-		since = v.(time.Time)
+	st := obj.GetManagedStatus()
+	var since time.Time
+	for _, t := range []*metav1.Time{st.CreatedTime, st.CreatePendingSince} {
+		if t != nil && t.After(since) {
+			since = t.Time
+		}
 	}
-	if p := obj.GetManagedStatus().CreatePendingSince; p != nil && p.After(since) {
-		since = p.Time
-	}
-	if left := grace - time.Since(since); !since.IsZero() && left > 0 {
-		return left, true
-	}
-	e.created.Delete(obj.GetUID())
-	return 0, false
+	left := e.CreateGrace - time.Since(since)
+	return left, !since.IsZero() && left > 0
 }
 
 // mayHaveCreated is false only when Mailgun surely made nothing: it answered
@@ -278,7 +271,7 @@ func (e *Engine[T]) finalize(ctx context.Context, obj T) outcome {
 }
 
 func (e *Engine[T]) deleteExternal(ctx context.Context, obj T) (outcome, bool) {
-	acct, err := e.account(ctx, obj)
+	acct, err := e.accountForDelete(ctx, obj)
 	if err == nil {
 		err = e.External.Delete(ctx, acct, obj)
 	}
@@ -303,6 +296,16 @@ func (e *Engine[T]) account(ctx context.Context, obj T) (mailgun.Account, error)
 			fmt.Errorf("MailgunAccount %s is not usable: %s", acct.Name, msg))
 	}
 	return e.Accounts.Resolve(ctx, acct)
+}
+
+// accountForDelete resolves obj's account for a deletion, which must be able
+// to finish while the account and its Secret are being deleted too.
+func (e *Engine[T]) accountForDelete(ctx context.Context, obj T) (mailgun.Account, error) {
+	acct, err := e.Accounts.Get(ctx, obj.GetNamespace(), obj.GetManagedSpec().AccountName())
+	if err != nil {
+		return mailgun.Account{}, err
+	}
+	return e.Accounts.ResolveForDelete(ctx, acct)
 }
 
 // jitter spreads drift checks by up to +10% so objects created together do

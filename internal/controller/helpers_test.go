@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -32,14 +33,29 @@ func newWorld() *world {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "mg-"}}
 	Expect(k8s.Create(ctx, ns)).To(Succeed())
 	w := &world{ns: ns.Name, mg: mg}
-	// Runs before mg.Close: without their accounts, the test's objects stop
-	// (AccountNotFound) instead of retrying against a closed emulator while
-	// later tests run.
-	DeferCleanup(func() {
-		Expect(k8s.DeleteAllOf(ctx, &v1alpha1.MailgunAccount{}, client.InNamespace(w.ns))).To(Succeed())
-	})
+	// Runs before mg.Close: the test's objects are orphaned and deleted, so
+	// that they do not retry against a closed emulator while later tests run.
+	DeferCleanup(w.orphanAll)
 	w.createAccount("default", "mailgun-api-key", testKey)
 	return w
+}
+
+// orphanAll deletes every object of the world without touching Mailgun.
+func (w *world) orphanAll() {
+	lists := []client.ObjectList{&v1alpha1.MailgunDomainList{}, &v1alpha1.WebhookList{}, &v1alpha1.RouteList{}}
+	for _, list := range lists {
+		Expect(k8s.List(ctx, list, client.InNamespace(w.ns))).To(Succeed())
+		Expect(meta.EachListItem(list, func(o runtime.Object) error {
+			obj := o.(v1alpha1.Managed)
+			before := obj.DeepCopyObject().(client.Object)
+			obj.GetManagedSpec().DeletionPolicy = v1alpha1.DeletionOrphan
+			if err := k8s.Patch(ctx, obj, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
+				return err
+			}
+			return client.IgnoreNotFound(k8s.Delete(ctx, obj))
+		})).To(Succeed())
+	}
+	Expect(k8s.DeleteAllOf(ctx, &v1alpha1.MailgunAccount{}, client.InNamespace(w.ns))).To(Succeed())
 }
 
 func (w *world) createAccount(name, secret, key string) *v1alpha1.MailgunAccount {

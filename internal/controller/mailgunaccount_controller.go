@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -9,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
 	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
@@ -28,8 +30,9 @@ type AccountReconciler struct {
 	SyncPeriod time.Duration
 }
 
-// +kubebuilder:rbac:groups=mailgun.operator.dev,resources=mailgunaccounts,verbs=get;list;watch
+// +kubebuilder:rbac:groups=mailgun.operator.dev,resources=mailgunaccounts,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=mailgun.operator.dev,resources=mailgunaccounts/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=mailgun.operator.dev,resources=mailgunaccounts/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 
 // Reconcile checks the account's key with one read and writes status only
@@ -41,6 +44,12 @@ func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 			r.Accounts.Forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !acct.DeletionTimestamp.IsZero() {
+		return r.finalize(ctx, acct)
+	}
+	if err := r.ensureFinalizer(ctx, acct); err != nil {
+		return ctrl.Result{}, err
 	}
 	orig := acct.DeepCopy()
 	out := r.check(ctx, acct)
@@ -80,4 +89,63 @@ func accountBroken(acct *v1alpha1.MailgunAccount) (reason, message string, broke
 		return ready.Reason, ready.Message, true
 	}
 	return "", "", false
+}
+
+// ensureFinalizer holds every account until the objects that use it are
+// gone: without it, deleting a namespace or a kustomization would remove the
+// account first and leave its objects unable to delete themselves from
+// Mailgun.
+func (r *AccountReconciler) ensureFinalizer(ctx context.Context, acct *v1alpha1.MailgunAccount) error {
+	if controllerutil.ContainsFinalizer(acct, Finalizer) {
+		return nil
+	}
+	cp := acct.DeepCopy()
+	controllerutil.AddFinalizer(cp, Finalizer)
+	if err := r.Client.Patch(ctx, cp, client.MergeFrom(acct)); err != nil {
+		return fmt.Errorf("cannot add finalizer: %w", err)
+	}
+	acct.Finalizers, acct.ResourceVersion = cp.Finalizers, cp.ResourceVersion
+	return nil
+}
+
+// finalize releases a deleted account once no object refers to it.
+func (r *AccountReconciler) finalize(ctx context.Context, acct *v1alpha1.MailgunAccount) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(acct, Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	users, err := accountUsers(ctx, r.Client, acct)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if users > 0 {
+		orig := acct.DeepCopy()
+		setPhase(acct.GetStatus(), acct.Generation, phaseReconciling, ReasonDeleting,
+			fmt.Sprintf("waiting for the %d MailgunDomains, Webhooks and Routes that use this account to be deleted", users))
+		if !equality.Semantic.DeepEqual(orig.Status, acct.Status) {
+			if err := r.Client.Status().Patch(ctx, acct, client.MergeFrom(orig)); err != nil {
+				return ctrl.Result{}, err
+			}
+		}
+		return ctrl.Result{}, nil // their deletion wakes this account up
+	}
+	cp := acct.DeepCopy()
+	controllerutil.RemoveFinalizer(cp, Finalizer)
+	if err := r.Client.Patch(ctx, cp, client.MergeFrom(acct)); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	r.Accounts.Forget(client.ObjectKeyFromObject(acct))
+	return ctrl.Result{}, nil
+}
+
+// accountUsers counts the managed objects that refer to acct.
+func accountUsers(ctx context.Context, c client.Reader, acct *v1alpha1.MailgunAccount) (int, error) {
+	n := 0
+	for _, list := range []client.ObjectList{&v1alpha1.MailgunDomainList{}, &v1alpha1.WebhookList{}, &v1alpha1.RouteList{}} {
+		if err := c.List(ctx, list, client.InNamespace(acct.Namespace),
+			client.MatchingFields{indexAccountRef: acct.Name}); err != nil {
+			return 0, fmt.Errorf("cannot list the objects using account %s: %w", acct.Name, err)
+		}
+		n += meta.LenList(list)
+	}
+	return n, nil
 }

@@ -63,6 +63,24 @@ var _ = Describe("MailgunAccount", func() {
 		Expect(w.mg.Routes()[0].Priority).To(Equal(7))
 	})
 
+	It("is held while objects use it, so that they can still delete themselves after its Secret is gone", func() {
+		w := newWorld()
+		acct := &v1alpha1.MailgunAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: w.ns}}
+		route := newRoute(w, "last")
+		Expect(k8s.Create(ctx, route)).To(Succeed())
+		eventuallyReady(route)
+
+		// kubectl delete -k removes the Secret and the account first.
+		Expect(k8s.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "mailgun-api-key", Namespace: w.ns}})).To(Succeed())
+		Expect(k8s.Delete(ctx, acct)).To(Succeed())
+		Eventually(readyReason(acct)).Should(Equal("False/" + ReasonDeleting))
+
+		Expect(k8s.Delete(ctx, route)).To(Succeed())
+		eventuallyGone(route)
+		Expect(w.mg.Routes()).To(BeEmpty())
+		eventuallyGone(acct)
+	})
+
 	It("reports an object whose account does not exist", func() {
 		w := newWorld()
 		route := newRoute(w, "orphan")

@@ -123,15 +123,33 @@ func setupManaged(mgr manager.Manager, name string, r reconcile.Reconciler, opts
 
 func setupAccounts(mgr manager.Manager, accounts *Accounts, mg *mailgun.Client, o Options, opts controller.Options) error {
 	r := &AccountReconciler{Client: mgr.GetClient(), Accounts: accounts, Mailgun: mg, SyncPeriod: o.SyncPeriod}
-	err := ctrl.NewControllerManagedBy(mgr).Named("mailgunaccount").WithOptions(opts).
+	b := ctrl.NewControllerManagedBy(mgr).Named("mailgunaccount").WithOptions(opts).
 		For(&v1alpha1.MailgunAccount{}, builder.WithPredicates(primaryChanges)).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(
-			referrers(mgr.GetClient(), &v1alpha1.MailgunAccountList{}, indexAPIKeySecret)), builder.OnlyMetadata).
-		Complete(r)
+			referrers(mgr.GetClient(), &v1alpha1.MailgunAccountList{}, indexAPIKeySecret)), builder.OnlyMetadata)
+	// A deleted object may be the last user a deleted account waits for.
+	onlyDeletes := builder.WithPredicates(predicate.Funcs{
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		UpdateFunc:  func(event.UpdateEvent) bool { return false },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+	})
+	for _, kind := range []client.Object{&v1alpha1.MailgunDomain{}, &v1alpha1.Webhook{}, &v1alpha1.Route{}} {
+		b = b.Watches(kind, handler.EnqueueRequestsFromMapFunc(accountOf), onlyDeletes)
+	}
+	err := b.Complete(r)
 	if err != nil {
 		return fmt.Errorf("cannot set up the mailgunaccount controller: %w", err)
 	}
 	return nil
+}
+
+// accountOf maps a managed object to its account.
+func accountOf(_ context.Context, o client.Object) []reconcile.Request {
+	m, ok := o.(v1alpha1.Managed)
+	if !ok {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: o.GetNamespace(), Name: m.GetManagedSpec().AccountName()}}}
 }
 
 // passwordSecretWatch reconciles a domain when its SMTP password Secret

@@ -11,7 +11,7 @@ import (
 // RequestsPerSecond, whose zero means no client-side limit.
 type Options struct {
 	Timeout             time.Duration     // one request incl. reading the answer; default 30s
-	MaxIdleConnsPerHost int               // default 64, the default reconcile concurrency
+	MaxIdleConnsPerHost int               // default 64; also the per-host connection limit: size it to the concurrent callers
 	RequestsPerSecond   float64           // per-key token bucket; <= 0 means unlimited (the manager's flag defaults to 10)
 	Burst               int               // default 20
 	MaxRetries          int               // idempotent ops only; default 3; < 0 means none
@@ -91,6 +91,16 @@ func New(o Options) *Client {
 // so a black-holed connection cannot hold a worker for the kernel's TCP
 // timeout. Compression is off: Mailgun's answers are a few KiB of JSON, and
 // a gzip reader allocates ~40 KiB per answer, more than it saves.
+//
+// maxIdleConnsPerHost is also the hard limit of connections per host
+// (MaxConnsPerHost). Callers size it to their concurrency: at most that many
+// requests run at once, so that many connections are all the pool ever
+// needs. Without a limit, net/http's Transport races a new dial against
+// every request that finds no idle connection; on a cold pool a request
+// often gets a connection another request just freed while its own dial
+// completes anyway, and the extra connection joins the pool. With the
+// limit, a request beyond it waits for a connection (bounded by its
+// context) instead of dialing one more.
 func NewTransport(maxIdleConnsPerHost int, timeout time.Duration) *http.Transport {
 	if maxIdleConnsPerHost <= 0 {
 		maxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
@@ -110,6 +120,7 @@ func NewTransport(maxIdleConnsPerHost int, timeout time.Duration) *http.Transpor
 		IdleConnTimeout:        90 * time.Second,
 		MaxIdleConns:           2 * maxIdleConnsPerHost, // US and EU hosts
 		MaxIdleConnsPerHost:    maxIdleConnsPerHost,
+		MaxConnsPerHost:        maxIdleConnsPerHost, // see above
 		MaxResponseHeaderBytes: 64 << 10,
 		DisableCompression:     true,
 	}

@@ -7,6 +7,9 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // decodeJSON streams one JSON value from r into v. Unknown fields are
@@ -222,4 +225,359 @@ func internEnum(b []byte) (string, bool) {
 		return "10", true
 	}
 	return "", false
+}
+
+// Strings of the hot answers (GetDomain, routes, webhooks) are decoded into
+// one arena per answer: every string field appends its unescaped content to
+// arena.buf and keeps only its offset and length, and when the answer is
+// decoded the buffer becomes one string (freeze) that the fields slice.
+// So an answer costs one string allocation instead of one per field.
+//
+// The fields keep a pointer to their arena, set before decoding. That works
+// because encoding/json decodes into existing values: a struct field, and a
+// slice element within the slice's capacity, keep what was set. An element
+// the decoder adds beyond the capacity has no arena and decodes its strings
+// the ordinary way (aString.s), so an answer of any size or shape decodes.
+//
+// Exactness: content is taken verbatim only for a string without escapes
+// that is valid UTF-8; escapes are undone by appendUnquoted, a port of
+// encoding/json's unquote; anything else (a number, an object...) goes to
+// encoding/json itself, so the values and errors are encoding/json's.
+type arena struct {
+	bp    *[]byte // the pooled buffer buf came from
+	buf   []byte
+	spans []span // string lists (strList)
+	str   string // buf as a string, after freeze
+	err   error  // first type error; reported after the whole answer, as encoding/json does
+}
+
+type span struct{ off, n int32 }
+
+// maxPooledArena keeps one huge answer from pinning its buffer in the pool.
+const maxPooledArena = 64 << 10
+
+var arenaBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// start readies the arena for an answer, with a pooled buffer.
+func (a *arena) start() {
+	a.bp = arenaBufPool.Get().(*[]byte)
+	a.buf = (*a.bp)[:0]
+	a.spans = a.spans[:0]
+	a.str, a.err = "", nil
+}
+
+// freeze turns the buffer into the answer's one string and returns the
+// buffer to the pool; it returns the first type error of the answer.
+func (a *arena) freeze() error {
+	a.str = string(a.buf)
+	if cap(a.buf) <= maxPooledArena {
+		*a.bp = a.buf[:0] // the grown buffer, in the same pooled pointer: Put allocates nothing
+		arenaBufPool.Put(a.bp)
+	}
+	a.buf, a.bp = nil, nil
+	return a.err
+}
+
+// typeError records err as encoding/json records a type mismatch: the
+// decode goes on and the error is returned at the end. Without an arena the
+// error is returned at once.
+func (a *arena) typeError(err error) error {
+	if a == nil {
+		return err
+	}
+	if a.err == nil {
+		a.err = err
+	}
+	return nil
+}
+
+// aString is a JSON string decoded into an arena.
+type aString struct {
+	ar  *arena
+	off int32
+	n   int32
+	s   string // without arena: the value itself
+}
+
+func (s *aString) get() string {
+	if s.ar == nil {
+		return s.s
+	}
+	return s.ar.str[s.off : s.off+s.n]
+}
+
+func (s *aString) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		return nil // like a string field: unchanged
+	}
+	if s.ar == nil {
+		if c, ok := plainContent(data); ok {
+			s.s = string(c)
+			return nil
+		}
+		var v string
+		if err := json.Unmarshal(data, &v); err != nil {
+			return err
+		}
+		s.s = v
+		return nil
+	}
+	off := len(s.ar.buf)
+	buf, ok := appendUnquoted(s.ar.buf, data)
+	if !ok {
+		var v string
+		if err := json.Unmarshal(data, &v); err != nil {
+			return s.ar.typeError(err)
+		}
+		buf = append(s.ar.buf[:off], v...)
+	}
+	s.ar.buf = buf
+	s.off, s.n = int32(off), int32(len(buf)-off)
+	return nil
+}
+
+// strList is a JSON array of strings ([]string) decoded into an arena:
+// its elements are spans of arena.spans.
+type strList struct {
+	ar       *arena
+	first, n int32
+	set      bool     // non-nil: the answer had an array
+	other    []string // decoded by encoding/json (no arena, or an odd array)
+	useOther bool
+}
+
+// len is the number of strings list returns.
+func (l *strList) len() int {
+	if l.useOther {
+		return len(l.other)
+	}
+	return int(l.n)
+}
+
+// list returns the strings, nil for a missing or null array, as []string
+// would be.
+func (l *strList) list() []string {
+	if l.useOther {
+		return l.other
+	}
+	if !l.set {
+		return nil
+	}
+	out := make([]string, l.n)
+	l.fill(out)
+	return out
+}
+
+// fill writes the strings into out (len(out) == l.n), for callers that
+// put several lists in one allocation. Not for useOther.
+func (l *strList) fill(out []string) {
+	for i, sp := range l.ar.spans[l.first : l.first+l.n] {
+		out[i] = l.ar.str[sp.off : sp.off+sp.n]
+	}
+}
+
+func (l *strList) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		*l = strList{ar: l.ar} // like a slice: nil
+		return nil
+	}
+	if l.ar != nil && l.parse(data) {
+		return nil
+	}
+	var v []string
+	err := json.Unmarshal(data, &v)
+	if err != nil {
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &te) {
+			return err
+		}
+	}
+	// A type error leaves what encoding/json decoded, as for a []string field.
+	if data[0] == '[' {
+		*l = strList{ar: l.ar, other: v, useOther: true}
+	}
+	if err != nil {
+		return l.ar.typeError(err)
+	}
+	return nil
+}
+
+// parse decodes an array whose elements are all strings into the arena; it
+// reports false, having changed nothing visible, for anything else. data is
+// one JSON value the decoder has already checked.
+func (l *strList) parse(data []byte) bool {
+	a := l.ar
+	buf, spans := a.buf, a.spans
+	first := len(spans)
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '[' {
+		return false
+	}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == ']' {
+		i++
+	} else {
+		for {
+			if i >= len(data) || data[i] != '"' {
+				return false
+			}
+			end := stringEnd(data, i)
+			if end < 0 {
+				return false
+			}
+			off := len(buf)
+			var ok bool
+			if buf, ok = appendUnquoted(buf, data[i:end]); !ok {
+				return false
+			}
+			spans = append(spans, span{int32(off), int32(len(buf) - off)})
+			i = skipSpace(data, end)
+			if i < len(data) && data[i] == ',' {
+				i = skipSpace(data, i+1)
+				continue
+			}
+			if i < len(data) && data[i] == ']' {
+				i++
+				break
+			}
+			return false
+		}
+	}
+	if skipSpace(data, i) != len(data) {
+		return false
+	}
+	a.buf, a.spans = buf, spans
+	*l = strList{ar: a, first: int32(first), n: int32(len(spans) - first), set: true}
+	return true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index after the string literal starting at b[i]
+// ('"'), or -1.
+func stringEnd(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return -1
+}
+
+// appendUnquoted appends the content of the JSON string literal s (with its
+// quotes) to dst, exactly as encoding/json decodes it into a string: escapes
+// undone, invalid UTF-8 and lone surrogates replaced by U+FFFD. It reports
+// false if s is not a string literal.
+func appendUnquoted(dst, s []byte) ([]byte, bool) {
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return dst, false
+	}
+	if c, ok := plainContent(s); ok {
+		return append(dst, c...), true // the common case
+	}
+	s = s[1 : len(s)-1]
+	for r := 0; r < len(s); {
+		c := s[r]
+		switch {
+		case c == '\\':
+			r++
+			if r >= len(s) {
+				return dst, false
+			}
+			switch s[r] {
+			default:
+				return dst, false
+			case '"', '\\', '/', '\'':
+				dst = append(dst, s[r])
+				r++
+			case 'b':
+				dst = append(dst, '\b')
+				r++
+			case 'f':
+				dst = append(dst, '\f')
+				r++
+			case 'n':
+				dst = append(dst, '\n')
+				r++
+			case 'r':
+				dst = append(dst, '\r')
+				r++
+			case 't':
+				dst = append(dst, '\t')
+				r++
+			case 'u':
+				r--
+				rr := getu4(s[r:])
+				if rr < 0 {
+					return dst, false
+				}
+				r += 6
+				if utf16.IsSurrogate(rr) {
+					rr1 := getu4(s[r:])
+					if dec := utf16.DecodeRune(rr, rr1); dec != unicode.ReplacementChar {
+						r += 6
+						dst = utf8.AppendRune(dst, dec)
+						break
+					}
+					rr = unicode.ReplacementChar
+				}
+				dst = utf8.AppendRune(dst, rr)
+			}
+		case c == '"', c < ' ':
+			return dst, false
+		case c < utf8.RuneSelf:
+			dst = append(dst, c)
+			r++
+		default:
+			rr, size := utf8.DecodeRune(s[r:])
+			r += size
+			dst = utf8.AppendRune(dst, rr)
+		}
+	}
+	return dst, true
+}
+
+// plainContent returns the content of a string literal without escapes,
+// control characters or non-ASCII bytes, which is the decoded string as is.
+func plainContent(s []byte) ([]byte, bool) {
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return nil, false
+	}
+	s = s[1 : len(s)-1]
+	for _, c := range s {
+		if c == '\\' || c == '"' || c < ' ' || c >= utf8.RuneSelf {
+			return nil, false
+		}
+	}
+	return s, true
+}
+
+// getu4 decodes \uXXXX from the start of s, or returns -1 (encoding/json's).
+func getu4(s []byte) rune {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return -1
+	}
+	var r rune
+	for _, c := range s[2:6] {
+		switch {
+		case '0' <= c && c <= '9':
+			c = c - '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r*16 + rune(c)
+	}
+	return r
 }

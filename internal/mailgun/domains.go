@@ -3,6 +3,7 @@ package mailgun
 import (
 	"context"
 	"io"
+	"sync"
 )
 
 // DNSRecord is one DNS record Mailgun wants for a domain. Valid is
@@ -103,8 +104,9 @@ func (c *Client) CreateDomain(ctx context.Context, a Account, r CreateDomainRequ
 
 // GetDomain reads a domain and its DNS records.
 func (c *Client) GetDomain(ctx context.Context, a Account, name string) (DomainInfo, error) {
-	var out domainInfoJSON
-	if err := c.do(ctx, a, &call{op: OpGetDomain, seg1: name, out: &out}); err != nil {
+	out := newDomainInfoJSON()
+	defer out.release()
+	if err := c.do(ctx, a, &call{op: OpGetDomain, seg1: name, out: out}); err != nil {
 		return DomainInfo{}, err
 	}
 	return out.info(), nil
@@ -149,41 +151,45 @@ func (c *Client) DeleteDomain(ctx context.Context, a Account, name string) error
 
 type dnsRecordJSON struct {
 	RecordType enumString `json:"record_type"`
-	Name       string     `json:"name"`
-	Value      string     `json:"value"`
+	Name       aString    `json:"name"`
+	Value      aString    `json:"value"`
 	Priority   enumString `json:"priority"` // a string ("10"); numbers accepted too
 	Valid      enumString `json:"valid"`
 	IsActive   flexBool   `json:"is_active"`
 }
 
 type domainJSON struct {
-	ID                         string     `json:"id"`
-	Name                       string     `json:"name"`
+	ID                         aString    `json:"id"`
+	Name                       aString    `json:"name"`
 	State                      enumString `json:"state"`
 	Type                       enumString `json:"type"`
-	SMTPLogin                  string     `json:"smtp_login"`
+	SMTPLogin                  aString    `json:"smtp_login"`
 	SpamAction                 enumString `json:"spam_action"`
 	WebPrefix                  enumString `json:"web_prefix"`
 	WebScheme                  enumString `json:"web_scheme"`
-	TrackingHost               string     `json:"tracking_host"`
-	MailfromHost               string     `json:"mailfrom_host"`
+	TrackingHost               aString    `json:"tracking_host"`
+	MailfromHost               aString    `json:"mailfrom_host"`
 	Wildcard                   flexBool   `json:"wildcard"`
 	RequireTLS                 flexBool   `json:"require_tls"`
 	SkipVerification           flexBool   `json:"skip_verification"`
 	IsDisabled                 flexBool   `json:"is_disabled"`
 	UseAutomaticSenderSecurity flexBool   `json:"use_automatic_sender_security"`
 	MessageTTL                 flexInt    `json:"message_ttl"`
-	CreatedAt                  string     `json:"created_at"`
+	CreatedAt                  aString    `json:"created_at"`
+}
+
+func (d *domainJSON) setArena(a *arena) {
+	d.ID.ar, d.Name.ar, d.SMTPLogin.ar, d.TrackingHost.ar, d.MailfromHost.ar, d.CreatedAt.ar = a, a, a, a, a, a
 }
 
 func (d *domainJSON) domain() Domain {
 	return Domain{
-		ID: d.ID, Name: d.Name, State: string(d.State), Type: string(d.Type), SMTPLogin: d.SMTPLogin,
+		ID: d.ID.get(), Name: d.Name.get(), State: string(d.State), Type: string(d.Type), SMTPLogin: d.SMTPLogin.get(),
 		SpamAction: string(d.SpamAction), WebPrefix: string(d.WebPrefix), WebScheme: string(d.WebScheme),
-		TrackingHost: d.TrackingHost, MailfromHost: d.MailfromHost,
+		TrackingHost: d.TrackingHost.get(), MailfromHost: d.MailfromHost.get(),
 		Wildcard: bool(d.Wildcard), RequireTLS: bool(d.RequireTLS), SkipVerification: bool(d.SkipVerification),
 		IsDisabled: bool(d.IsDisabled), UseAutomaticSenderSecurity: bool(d.UseAutomaticSenderSecurity),
-		MessageTTL: int(d.MessageTTL), CreatedAt: d.CreatedAt,
+		MessageTTL: int(d.MessageTTL), CreatedAt: d.CreatedAt.get(),
 	}
 }
 
@@ -193,17 +199,42 @@ func (d *domainJSON) domain() Domain {
 // into space inside this struct: a domain has 3-4 sending records (SPF,
 // DKIM or two DKIM CNAMEs, tracking) and 2 receiving ones (MX), and
 // encoding/json appends into a slice's spare capacity instead of growing it
-// one element at a time. Larger answers still decode, into grown slices.
+// one element at a time.
+// Larger answers still decode, into grown slices. The strings of the
+// domain and of the records in space share one arena; the struct itself is
+// pooled (newDomainInfoJSON) for the hot call, as it is over 1 KiB.
 type domainInfoJSON struct {
 	Domain    domainJSON      `json:"domain"`
 	Sending   []dnsRecordJSON `json:"sending_dns_records"`
 	Receiving []dnsRecordJSON `json:"receiving_dns_records"`
 	space     [6]dnsRecordJSON
+	ar        arena
+}
+
+var domainInfoPool = sync.Pool{New: func() any { return new(domainInfoJSON) }}
+
+func newDomainInfoJSON() *domainInfoJSON { return domainInfoPool.Get().(*domainInfoJSON) }
+
+// release zeroes d (the pool must not keep an answer's strings alive, and
+// encoding/json does not clear fields an answer leaves out) and pools it.
+// d must not be used afterwards; what info returned stays valid.
+func (d *domainInfoJSON) release() {
+	*d = domainInfoJSON{}
+	domainInfoPool.Put(d)
 }
 
 func (d *domainInfoJSON) decode(r io.Reader) error {
+	d.ar.start()
+	d.Domain.setArena(&d.ar)
+	for i := range d.space {
+		d.space[i].Name.ar, d.space[i].Value.ar = &d.ar, &d.ar
+	}
 	d.Sending, d.Receiving = d.space[0:0:4], d.space[4:4:6]
-	return decodeJSON(r, d)
+	err := decodeJSON(r, d)
+	if terr := d.ar.freeze(); err == nil {
+		err = terr
+	}
+	return err
 }
 
 // info converts to the public type with one allocation for both lists.
@@ -232,7 +263,7 @@ func (d *domainInfoJSON) info() DomainInfo {
 
 func (r *dnsRecordJSON) record() DNSRecord {
 	return DNSRecord{
-		RecordType: string(r.RecordType), Name: r.Name, Value: r.Value,
+		RecordType: string(r.RecordType), Name: r.Name.get(), Value: r.Value.get(),
 		Priority: string(r.Priority), Valid: string(r.Valid), IsActive: bool(r.IsActive),
 	}
 }

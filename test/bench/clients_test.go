@@ -20,12 +20,18 @@ func basicAuth(user, pass string) string {
 	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
 }
 
+// benchWorkers is the concurrency the transports are sized for: the 16
+// reconcile workers the manager runs by default (4 kinds x
+// --max-concurrent-reconciles=4), which is also parallelGoroutines.
+const benchWorkers = 16
+
 // newTransport is the transport both clients get: the operator's tuned one,
-// with its defaults (64 idle connections per host, 30s timeouts, no
-// compression). Every client gets a fresh one, so neither starts with
+// sized as the manager sizes it for benchWorkers workers (16 idle
+// connections per host and at most 16 connections per host), 30s timeouts,
+// no compression. Every client gets a fresh one, so neither starts with
 // connections the other warmed up.
 func newTransport() *http.Transport {
-	return mailgun.NewTransport(mailgun.DefaultMaxIdleConnsPerHost, mailgun.DefaultTimeout)
+	return mailgun.NewTransport(benchWorkers, mailgun.DefaultTimeout)
 }
 
 // ours is the operator's client as the manager runs it (metrics on), with

@@ -19,9 +19,10 @@ var _ = Describe("Leader election", func() {
 	It("lets only the leader write, and hands over when the leader is killed", func() {
 		e := newEnv("leader")
 		// Out of a cluster, controller-runtime cannot guess the lease's
-		// namespace, so it must be given. No lease timing flags exist, so the
-		// defaults hold: 15s lease, 10s renew deadline, 2s retry.
-		args := []string{"--leader-elect", "--leader-election-namespace=" + e.ns, "--zap-log-level=5"}
+		// namespace, so it must be given. A short lease keeps the handover
+		// quick: 6s lease, 4s renew deadline, 1s retry.
+		args := []string{"--leader-elect", "--leader-election-namespace=" + e.ns, "--zap-log-level=5",
+			"--leader-election-lease-duration=6s", "--leader-election-renew-deadline=4s", "--leader-election-retry-period=1s"}
 		a := e.startManager("manager-a", args...)
 		b := e.startManager("manager-b", args...)
 
@@ -69,8 +70,8 @@ spec:
   actions:
   - stop()
 `))
-		// The lease runs out 15s after the last renewal; the follower
-		// retries every 2s.
+		// The lease runs out 6s after the last renewal; the follower
+		// retries every second.
 		kubectl("wait", "--for=condition=Ready", "route/after-failover", "-n", e.ns, "--timeout=90s")
 		Expect(isLeader(follower)).To(BeTrue())
 

@@ -38,11 +38,11 @@ var _ = Describe("The samples", func() {
 		}))
 		Expect(st.Routes).To(ConsistOf(HaveField("Expression", `match_recipient("support@mg.example.com")`)))
 
-		By("deleting the managed objects, then the account with kubectl delete -k")
-		// The managed objects go first: they need the account and its
-		// Secret to delete their Mailgun objects.
-		kubectl("delete", "mailgundomain,webhook,route", "--all", "-n", e.ns, "--timeout=120s")
-		kubectl("delete", "-k", dir, "-n", e.ns, "--ignore-not-found", "--timeout=60s")
+		By("deleting everything at once with kubectl delete -k")
+		// kubectl deletes the Secret and the account first; the account's
+		// finalizer holds it until the objects using it are gone, and they
+		// delete themselves from Mailgun with the key last read.
+		kubectl("delete", "-k", dir, "-n", e.ns, "--timeout=120s")
 		Expect(kubectl("get", "mailgun", "-n", e.ns, "-o", "name")).To(BeEmpty())
 		Eventually(e.state).WithTimeout(30 * time.Second).Should(And(
 			HaveField("Domains", BeEmpty()),
