@@ -12,28 +12,23 @@
 package helm
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/mailgun-operator/mailgun-operator/test/harness"
 )
 
 var (
+	// shared is the control plane of this test binary.
+	shared harness.Shared
 	// root is the repository root; chartDir the chart under test.
 	root     string
 	chartDir string
 
 	// The control plane starts on first use, so that the tests that only
-	// render do not wait for it, and is shared by every test that applies.
-	cpOnce sync.Once
-	cp     *harness.ControlPlane
-	cpErr  error
 )
 
 func TestMain(m *testing.M) {
@@ -44,48 +39,17 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	chartDir = filepath.Join(root, "charts", "mailgun-operator")
-	code := m.Run()
-	if cp != nil {
-		if err := cp.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "cannot stop the control plane:", err)
-			if code == 0 {
-				code = 1
-			}
-		}
-	}
-	os.Exit(code)
+	os.Exit(shared.Main(m))
 }
 
 // controlPlane starts the shared kube-apiserver and etcd, with the
 // operator's CRDs from config/crd/bases, or fails the test. Without
 // KUBEBUILDER_ASSETS it fails rather than skips: a skip would hide that the
 // chart was never applied.
-func controlPlane(t *testing.T) *harness.ControlPlane {
-	t.Helper()
-	cpOnce.Do(func() {
-		var assets string
-		if assets, cpErr = harness.Assets(); cpErr != nil {
-			return
-		}
-		cp, cpErr = harness.StartControlPlane(root, assets)
-	})
-	if cpErr != nil {
-		t.Fatal(cpErr)
-	}
-	return cp
-}
+func controlPlane(t *testing.T) *harness.ControlPlane { return shared.Get(t) }
 
 // kubectl runs kubectl against the control plane and fails the test on error.
-func kubectl(t *testing.T, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	out, err := controlPlane(t).Kubectl(ctx, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
+func kubectl(t *testing.T, args ...string) string { return shared.Kubectl(t, args...) }
 
 // writeTemp writes s to a file in the test's temporary folder.
 func writeTemp(t *testing.T, name, s string) string {

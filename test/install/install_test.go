@@ -13,7 +13,6 @@ package install_test
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +23,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -51,12 +49,9 @@ const (
 )
 
 var (
-	root string
-
-	// One control plane, started on first use and shared by the tests.
-	cpOnce sync.Once
-	cp     *harness.ControlPlane
-	cpErr  error
+	// shared is the control plane of this test binary.
+	shared harness.Shared
+	root   string
 
 	// The Namespace and CRDs of config/default are applied for real once.
 	nsOnce   sync.Once
@@ -69,47 +64,16 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	code := m.Run()
-	if cp != nil {
-		if err := cp.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "cannot stop the control plane:", err)
-			if code == 0 {
-				code = 1
-			}
-		}
-	}
-	os.Exit(code)
+	os.Exit(shared.Main(m))
 }
 
 // controlPlane starts the shared kube-apiserver and etcd, which come with
 // the CRDs of config/crd/bases. Without KUBEBUILDER_ASSETS the test fails
 // rather than skips, as the e2e suite does: a skip would hide that nothing
 // was applied.
-func controlPlane(t *testing.T) *harness.ControlPlane {
-	t.Helper()
-	cpOnce.Do(func() {
-		var assets string
-		if assets, cpErr = harness.Assets(); cpErr != nil {
-			return
-		}
-		cp, cpErr = harness.StartControlPlane(root, assets)
-	})
-	if cpErr != nil {
-		t.Fatal(cpErr)
-	}
-	return cp
-}
+func controlPlane(t *testing.T) *harness.ControlPlane { return shared.Get(t) }
 
-func kubectl(t *testing.T, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	out, err := controlPlane(t).Kubectl(ctx, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
+func kubectl(t *testing.T, args ...string) string { return shared.Kubectl(t, args...) }
 
 func writeTemp(t *testing.T, dir, name, s string) string {
 	t.Helper()
