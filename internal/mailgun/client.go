@@ -43,6 +43,7 @@ type Client struct {
 	burst      int
 	metrics    *Metrics
 	accts      accounts
+	urls       *urlCache
 }
 
 // New makes the client.
@@ -80,6 +81,7 @@ func New(o Options) *Client {
 		burst:      o.Burst,
 		metrics:    o.Metrics,
 		accts:      accounts{m: make(map[string]*accountState)},
+		urls:       newURLCache(),
 	}
 }
 

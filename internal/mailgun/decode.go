@@ -258,6 +258,21 @@ const maxPooledArena = 64 << 10
 
 var arenaBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
+// maxPooledSpans bounds the span capacity a pooled answer keeps.
+const maxPooledSpans = 1024
+
+// emptied is the arena a pooled answer keeps on release: no buffer and no
+// string (nothing of the answer stays alive), but the spans' capacity, so
+// the next answer's string lists do not grow the slice again (1, 2, 4, 8
+// elements: four allocations for the webhooks answer). Spans are offsets,
+// not data.
+func (a *arena) emptied() arena {
+	if cap(a.spans) > maxPooledSpans {
+		return arena{}
+	}
+	return arena{spans: a.spans[:0]}
+}
+
 // start readies the arena for an answer, with a pooled buffer.
 func (a *arena) start() {
 	a.bp = arenaBufPool.Get().(*[]byte)

@@ -66,8 +66,8 @@ func (c *Client) do(ctx context.Context, a Account, r *call) error {
 	st := c.state(a)
 
 	// The path is built in a stack buffer (no pool traffic, no allocation
-	// unless a path exceeds 256 bytes) and becomes one string, shared by
-	// every attempt; the query is a substring of it.
+	// unless a path exceeds 256 bytes) and looked up in the URL cache; the
+	// URL, immutable, is shared by every attempt.
 	var buf [256]byte
 	b := append(buf[:0], a.prefix...)
 	b = appendPath(b, op, r.seg1, r.seg2)
@@ -75,14 +75,13 @@ func (c *Client) do(ctx context.Context, a Account, r *call) error {
 	if sp.list {
 		b = appendListQuery(b, r.list)
 	}
-	s := string(b)
-	path, query := s[:pathLen], s[pathLen:]
+	u := c.urls.get(a.scheme, a.host, b, pathLen)
 
 	for attempt := 0; ; attempt++ {
 		if err := c.wait(ctx, st, op); err != nil {
 			return err
 		}
-		e := c.attempt(ctx, a, st, sp, r, path, query)
+		e := c.attempt(ctx, a, st, sp, r, u)
 		if e == nil {
 			return nil
 		}
@@ -109,22 +108,40 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return time.Duration(rand.Int64N(int64(d) + 1))
 }
 
+// attemptReq is what one attempt hands to net/http besides the request and
+// its URL, in one allocation: the timeout context and the body reader.
+// (The request is a separate allocation because WithContext, the only way
+// to set its context, allocates a copy; the URL comes from the cache.) It
+// is not pooled: net/http may use the request's context and body after
+// RoundTrip has returned (the HTTP/1 write loop can still be writing the
+// body when the answer arrives, and closes the body later), so only the
+// garbage collector knows when the last reference is gone. Each attempt of
+// a retried call gets a new one for the same reason.
+type attemptReq struct {
+	ctx  attemptCtx
+	body formBody
+}
+
 // attempt sends one HTTP request and reads its answer.
-func (c *Client) attempt(ctx context.Context, a Account, st *accountState, sp *opSpec, r *call, path, query string) *Error {
+func (c *Client) attempt(ctx context.Context, a Account, st *accountState, sp *opSpec, r *call, u *url.URL) *Error {
 	op := r.op
-	// The per-request timeout; skipped (saving a timer and a context) when
-	// the caller's own deadline comes first anyway.
+	var ar *attemptReq
+
+	// The per-request timeout, bounding everything up to the body's Close;
+	// skipped when the caller's own deadline comes first anyway.
 	actx := ctx
+	var own *attemptCtx
 	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > c.timeout {
-		var cancel context.CancelFunc
-		actx, cancel = context.WithTimeoutCause(ctx, c.timeout, errTimeout)
-		defer cancel() // runs after drainClose below: cancelling first would kill the connection
+		ar = new(attemptReq)
+		own = &ar.ctx
+		own.start(ctx, c.timeout)
+		defer own.stop() // runs after drainClose below: stop cancels, and cancelling first would kill the connection
+		actx = own
 	}
 
-	// Built as a struct, not with http.NewRequest: nothing is parsed.
-	// Opaque holds the escaped path verbatim, so RequestURI sends it as is
-	// (with Path/RawPath, net/url would unescape and re-validate it).
-	u := &url.URL{Scheme: a.scheme, Host: a.host, Opaque: path, RawQuery: query}
+	// Built as a struct, not with http.NewRequest: nothing is parsed. The
+	// header maps are built once per account and shared: net/http's client
+	// side only reads Request.Header, as it does Request.URL.
 	proto := http.Request{
 		Method:     sp.method,
 		URL:        u,
@@ -135,8 +152,10 @@ func (c *Client) attempt(ctx context.Context, a Account, st *accountState, sp *o
 		Host:       a.host,
 	}
 	if r.form != nil {
-		body, _ := r.form.newBody()
-		proto.Body = body
+		if ar == nil {
+			ar = new(attemptReq)
+		}
+		proto.Body = r.form.bodyInto(&ar.body)
 		proto.GetBody = r.form.getBody
 		proto.ContentLength = int64(len(r.form.b))
 		proto.Header = st.hdrForm
@@ -149,6 +168,9 @@ func (c *Client) attempt(ctx context.Context, a Account, st *accountState, sp *o
 		c.metrics.observe(op, 0, time.Since(start))
 		if ctx.Err() != nil {
 			return &Error{Op: op, err: ctx.Err()}
+		}
+		if own != nil && own.expired() {
+			err = errTimeout // our timeout, not the caller's deadline
 		}
 		return &Error{Op: op, kind: ErrTransient, err: err}
 	}
@@ -167,6 +189,9 @@ func (c *Client) attempt(ctx context.Context, a Account, st *accountState, sp *o
 			c.metrics.observe(op, resp.StatusCode, time.Since(start))
 			if ctx.Err() != nil {
 				return &Error{Op: op, err: ctx.Err()}
+			}
+			if own != nil && own.expired() {
+				err = errTimeout
 			}
 			// A truncated or malformed 2xx answer: the state on Mailgun is
 			// unknown, so it is transient, never "not found".

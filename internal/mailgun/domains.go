@@ -215,11 +215,12 @@ var domainInfoPool = sync.Pool{New: func() any { return new(domainInfoJSON) }}
 
 func newDomainInfoJSON() *domainInfoJSON { return domainInfoPool.Get().(*domainInfoJSON) }
 
-// release zeroes d (the pool must not keep an answer's strings alive, and
-// encoding/json does not clear fields an answer leaves out) and pools it.
-// d must not be used afterwards; what info returned stays valid.
+// release zeroes d, but for its arena's span capacity (arena.emptied: the
+// pool must not keep an answer's strings alive, and encoding/json does not
+// clear fields an answer leaves out), and pools it. d must not be used
+// afterwards; what info returned stays valid.
 func (d *domainInfoJSON) release() {
-	*d = domainInfoJSON{}
+	*d = domainInfoJSON{ar: d.ar.emptied()}
 	domainInfoPool.Put(d)
 }
 

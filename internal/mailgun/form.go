@@ -109,6 +109,14 @@ func (f *form) newBody() (io.ReadCloser, error) {
 	return &formBody{f: f}, nil
 }
 
+// bodyInto is newBody into a reader the caller provides (a field of the
+// attempt's one allocation), so sending a form allocates no reader.
+func (f *form) bodyInto(r *formBody) io.ReadCloser {
+	f.refs.Add(1)
+	r.f, r.off, r.closed = f, 0, false
+	return r
+}
+
 // formBody reads a form once and releases it on the first Close. The mutex
 // is uncontended in practice; it exists because a transport may Close from
 // one goroutine (cancellation) while its writer still Reads in another, and

@@ -148,10 +148,11 @@ var routeAnswerPool = sync.Pool{New: func() any { return new(routeAnswerJSON) }}
 // arena) for CreateRoute, the route call on every new route.
 func newRouteAnswerJSON() *routeAnswerJSON { return routeAnswerPool.Get().(*routeAnswerJSON) }
 
-// release zeroes r (no answer's strings stay alive in the pool) and pools
-// it. r must not be used afterwards; what route returned stays valid.
+// release zeroes r, but for its arena's span capacity (no answer's strings
+// stay alive in the pool), and pools it. r must not be used afterwards;
+// what route returned stays valid.
 func (r *routeAnswerJSON) release() {
-	*r = routeAnswerJSON{}
+	*r = routeAnswerJSON{ar: r.ar.emptied()}
 	routeAnswerPool.Put(r)
 }
 
@@ -200,7 +201,7 @@ var routePagePool = sync.Pool{New: func() any { return new(routePageJSON) }}
 func (p *routePageJSON) release() {
 	buf := p.buf[:cap(p.buf)]
 	clear(buf)
-	*p = routePageJSON{buf: buf[:0]}
+	*p = routePageJSON{buf: buf[:0], ar: p.ar.emptied()}
 	routePagePool.Put(p)
 }
 

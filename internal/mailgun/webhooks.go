@@ -189,10 +189,11 @@ func (w *webhooksJSON) events() [NumEvents]*webhookURLs {
 // reconcile; with the arena it is about 1 KiB.
 var webhooksPool = sync.Pool{New: func() any { return new(webhooksJSON) }}
 
-// release zeroes w (no answer's strings stay alive in the pool) and pools
-// it. w must not be used afterwards; what webhooks returned stays valid.
+// release zeroes w, but for its arena's span capacity (no answer's strings
+// stay alive in the pool), and pools it. w must not be used afterwards;
+// what webhooks returned stays valid.
 func (w *webhooksJSON) release() {
-	*w = webhooksJSON{}
+	*w = webhooksJSON{ar: w.ar.emptied()}
 	webhooksPool.Put(w)
 }
 
