@@ -2,6 +2,7 @@ package mailguntest
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -65,16 +66,7 @@ func (s *Server) listCredentials(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createCredential(w http.ResponseWriter, r *http.Request) {
-	f, rerr := readForm(w, r)
-	if rerr != nil {
-		failRequest(rerr).write(w)
-		return
-	}
-	s.locked(w, func() answer {
-		ds, ok := s.lookupDomain(r)
-		if !ok {
-			return domainNotFound()
-		}
+	s.withDomainForm(w, r, func(ds *domainState, f url.Values) answer {
 		login, rerr := fullLogin(f.Get("login"), ds.Name)
 		if rerr != nil {
 			return failRequest(rerr)
@@ -98,16 +90,7 @@ func (s *Server) createCredential(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) updateCredential(w http.ResponseWriter, r *http.Request) {
-	f, rerr := readForm(w, r)
-	if rerr != nil {
-		failRequest(rerr).write(w)
-		return
-	}
-	s.locked(w, func() answer {
-		ds, ok := s.lookupDomain(r)
-		if !ok {
-			return domainNotFound()
-		}
+	s.withDomainForm(w, r, func(ds *domainState, f url.Values) answer {
 		login, rerr := fullLogin(r.PathValue("login"), ds.Name)
 		if rerr != nil {
 			return failRequest(rerr)

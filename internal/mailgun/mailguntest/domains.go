@@ -154,16 +154,7 @@ func (s *Server) getDomain(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) updateDomain(w http.ResponseWriter, r *http.Request) {
-	f, rerr := readForm(w, r)
-	if rerr != nil {
-		failRequest(rerr).write(w)
-		return
-	}
-	s.locked(w, func() answer {
-		ds, ok := s.lookupDomain(r)
-		if !ok {
-			return domainNotFound()
-		}
+	s.withDomainForm(w, r, func(ds *domainState, f url.Values) answer {
 		// Apply to a copy first so a bad field changes nothing.
 		d := copyDomain(ds.Domain)
 		if rerr := applyDomainForm(&d, f, false); rerr != nil {
@@ -224,16 +215,7 @@ type dkimAuthorityJSON struct {
 }
 
 func (s *Server) setDKIMAuthority(w http.ResponseWriter, r *http.Request) {
-	f, rerr := readForm(w, r)
-	if rerr != nil {
-		failRequest(rerr).write(w)
-		return
-	}
-	s.locked(w, func() answer {
-		ds, ok := s.lookupDomain(r)
-		if !ok {
-			return domainNotFound()
-		}
+	s.withDomainForm(w, r, func(ds *domainState, f url.Values) answer {
 		if !has(f, "self") {
 			return fail(http.StatusBadRequest, "Missing parameter 'self'")
 		}

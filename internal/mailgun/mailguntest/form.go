@@ -129,3 +129,20 @@ func page(n, skip, limit int) (lo, hi int) {
 	hi = min(lo+limit, n)
 	return lo, hi
 }
+
+// withDomainForm is the start of every write to a domain's settings: read
+// the form, take the lock, find the domain (404 if it is unknown), then fn.
+func (s *Server) withDomainForm(w http.ResponseWriter, r *http.Request, fn func(ds *domainState, f url.Values) answer) {
+	f, rerr := readForm(w, r)
+	if rerr != nil {
+		failRequest(rerr).write(w)
+		return
+	}
+	s.locked(w, func() answer {
+		ds, ok := s.lookupDomain(r)
+		if !ok {
+			return domainNotFound()
+		}
+		return fn(ds, f)
+	})
+}

@@ -2,6 +2,7 @@ package mailguntest
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -72,16 +73,7 @@ func parseActive(v string, allowHTMLOnly bool) (active, htmlOnly, ok bool) {
 }
 
 func (s *Server) setClickTracking(w http.ResponseWriter, r *http.Request) {
-	f, rerr := readForm(w, r)
-	if rerr != nil {
-		failRequest(rerr).write(w)
-		return
-	}
-	s.locked(w, func() answer {
-		ds, ok := s.lookupDomain(r)
-		if !ok {
-			return domainNotFound()
-		}
+	s.withDomainForm(w, r, func(ds *domainState, f url.Values) answer {
 		if !has(f, "active") {
 			return fail(http.StatusBadRequest, "Missing parameter 'active'")
 		}
@@ -98,16 +90,7 @@ func (s *Server) setClickTracking(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) setOpenTracking(w http.ResponseWriter, r *http.Request) {
-	f, rerr := readForm(w, r)
-	if rerr != nil {
-		failRequest(rerr).write(w)
-		return
-	}
-	s.locked(w, func() answer {
-		ds, ok := s.lookupDomain(r)
-		if !ok {
-			return domainNotFound()
-		}
+	s.withDomainForm(w, r, func(ds *domainState, f url.Values) answer {
 		if !has(f, "active") {
 			return fail(http.StatusBadRequest, "Missing parameter 'active'")
 		}
@@ -128,16 +111,7 @@ func (s *Server) setOpenTracking(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) setUnsubscribeTracking(w http.ResponseWriter, r *http.Request) {
-	f, rerr := readForm(w, r)
-	if rerr != nil {
-		failRequest(rerr).write(w)
-		return
-	}
-	s.locked(w, func() answer {
-		ds, ok := s.lookupDomain(r)
-		if !ok {
-			return domainNotFound()
-		}
+	s.withDomainForm(w, r, func(ds *domainState, f url.Values) answer {
 		if !has(f, "active") && !has(f, "html_footer") && !has(f, "text_footer") {
 			return fail(http.StatusBadRequest, "Missing parameter 'active'")
 		}
