@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -316,6 +315,3 @@ func jitter(d time.Duration) time.Duration {
 	}
 	return d + time.Duration(rand.Int64N(int64(d)/10+1))
 }
-
-// key is the work-queue key of an object.
-func key(o client.Object) types.NamespacedName { return client.ObjectKeyFromObject(o) }

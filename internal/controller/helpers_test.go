@@ -141,5 +141,3 @@ func eventuallyGone(obj client.Object) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-var _ = GinkgoT

@@ -5,7 +5,6 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
 )
@@ -90,5 +89,3 @@ var _ = Describe("MailgunAccount", func() {
 		Expect(w.mg.Writes()).To(BeZero())
 	})
 })
-
-var _ client.Object = &v1alpha1.MailgunAccount{}

@@ -10,7 +10,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -135,8 +134,6 @@ type withWatch struct {
 func (c withWatch) Watch(ctx context.Context, list client.ObjectList, opts ...client.ListOption) (watch.Interface, error) {
 	return c.w.Watch(ctx, list, opts...)
 }
-
-var _ = corev1.SchemeGroupVersion
 
 func init() {
 	SetDefaultEventuallyTimeout(30 * time.Second)

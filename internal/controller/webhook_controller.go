@@ -101,7 +101,7 @@ func (x *webhookExternal) checkClaim(ctx context.Context, w *v1alpha1.Webhook) e
 		other := &list.Items[i]
 		if other.UID != w.UID && claimsFirst(other, w) {
 			return stalledError(ReasonConflict, fmt.Errorf(
-				"Webhook %s already manages event %s of domain %s: delete one of the two",
+				"another Webhook, %s, already manages event %s of domain %s: delete one of the two",
 				other.Name, w.Spec.Event, w.Spec.Domain))
 		}
 	}

@@ -71,7 +71,6 @@ func TestMain(m *testing.M) {
 // the CRDs of config/crd/bases. Without KUBEBUILDER_ASSETS the test fails
 // rather than skips, as the e2e suite does: a skip would hide that nothing
 // was applied.
-func controlPlane(t *testing.T) *harness.ControlPlane { return shared.Get(t) }
 
 func kubectl(t *testing.T, args ...string) string { return shared.Kubectl(t, args...) }
 
