@@ -8,8 +8,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -88,13 +86,7 @@ func (e *Engine[T]) finish(ctx context.Context, orig, obj T, out outcome) (ctrl.
 
 // patchStatus writes status when, and only when, it changed.
 func (e *Engine[T]) patchStatus(ctx context.Context, orig, obj T) error {
-	if equality.Semantic.DeepEqual(orig.GetManagedStatus(), obj.GetManagedStatus()) {
-		return nil
-	}
-	if err := e.Client.Status().Patch(ctx, obj, client.MergeFrom(orig)); err != nil {
-		return fmt.Errorf("cannot write status: %w", err)
-	}
-	return nil
+	return patchStatus(ctx, e.Client, orig, obj, orig.GetManagedStatus(), obj.GetManagedStatus())
 }
 
 // sync makes Mailgun match the spec of a live object.
@@ -231,21 +223,9 @@ func mayHaveCreated(err error) bool {
 		errors.Is(err, mailgun.ErrNotFound))
 }
 
-// ensureFinalizer adds the finalizer before the first write to Mailgun. It
-// patches a copy: a patch answer carries the stored status, which would wipe
-// what this reconcile has observed so far.
+// ensureFinalizer adds the finalizer before the first write to Mailgun.
 func (e *Engine[T]) ensureFinalizer(ctx context.Context, obj T) error {
-	if controllerutil.ContainsFinalizer(obj, Finalizer) {
-		return nil
-	}
-	cp := obj.DeepCopyObject().(T)
-	controllerutil.AddFinalizer(cp, Finalizer)
-	if err := e.Client.Patch(ctx, cp, client.MergeFrom(obj)); err != nil {
-		return fmt.Errorf("cannot add finalizer: %w", err)
-	}
-	obj.SetFinalizers(cp.GetFinalizers())
-	obj.SetResourceVersion(cp.GetResourceVersion())
-	return nil
+	return addFinalizer(ctx, e.Client, obj)
 }
 
 // finalize runs the deletion policy and releases the finalizer. phaseReady
@@ -261,10 +241,8 @@ func (e *Engine[T]) finalize(ctx context.Context, obj T) outcome {
 			return out
 		}
 	}
-	before := obj.DeepCopyObject().(T)
-	controllerutil.RemoveFinalizer(obj, Finalizer)
-	if err := e.Client.Patch(ctx, obj, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
-		return classify(fmt.Errorf("cannot remove finalizer: %w", err), time.Now())
+	if err := removeFinalizer(ctx, e.Client, obj); err != nil {
+		return classify(err, time.Now())
 	}
 	return outcome{phase: phaseReady}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -48,16 +47,18 @@ func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if !acct.DeletionTimestamp.IsZero() {
 		return r.finalize(ctx, acct)
 	}
-	if err := r.ensureFinalizer(ctx, acct); err != nil {
+	// The finalizer holds every account until the objects that use it are
+	// gone: without it, deleting a namespace or a kustomization would remove
+	// the account first and leave its objects unable to delete themselves
+	// from Mailgun.
+	if err := addFinalizer(ctx, r.Client, acct); err != nil {
 		return ctrl.Result{}, err
 	}
 	orig := acct.DeepCopy()
 	out := r.check(ctx, acct)
 	setPhase(acct.GetStatus(), acct.Generation, out.phase, out.reason, out.message)
-	if !equality.Semantic.DeepEqual(orig.Status, acct.Status) {
-		if err := r.Client.Status().Patch(ctx, acct, client.MergeFrom(orig)); err != nil {
-			return ctrl.Result{}, err
-		}
+	if err := patchStatus(ctx, r.Client, orig, acct, orig.Status, acct.Status); err != nil {
+		return ctrl.Result{}, err
 	}
 	if out.retry {
 		return ctrl.Result{}, out.err
@@ -91,23 +92,6 @@ func accountBroken(acct *v1alpha1.MailgunAccount) (reason, message string, broke
 	return "", "", false
 }
 
-// ensureFinalizer holds every account until the objects that use it are
-// gone: without it, deleting a namespace or a kustomization would remove the
-// account first and leave its objects unable to delete themselves from
-// Mailgun.
-func (r *AccountReconciler) ensureFinalizer(ctx context.Context, acct *v1alpha1.MailgunAccount) error {
-	if controllerutil.ContainsFinalizer(acct, Finalizer) {
-		return nil
-	}
-	cp := acct.DeepCopy()
-	controllerutil.AddFinalizer(cp, Finalizer)
-	if err := r.Client.Patch(ctx, cp, client.MergeFrom(acct)); err != nil {
-		return fmt.Errorf("cannot add finalizer: %w", err)
-	}
-	acct.Finalizers, acct.ResourceVersion = cp.Finalizers, cp.ResourceVersion
-	return nil
-}
-
 // finalize releases a deleted account once no object refers to it.
 func (r *AccountReconciler) finalize(ctx context.Context, acct *v1alpha1.MailgunAccount) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(acct, Finalizer) {
@@ -121,17 +105,11 @@ func (r *AccountReconciler) finalize(ctx context.Context, acct *v1alpha1.Mailgun
 		orig := acct.DeepCopy()
 		setPhase(acct.GetStatus(), acct.Generation, phaseReconciling, ReasonDeleting,
 			fmt.Sprintf("waiting for the %d MailgunDomains, Webhooks and Routes that use this account to be deleted", users))
-		if !equality.Semantic.DeepEqual(orig.Status, acct.Status) {
-			if err := r.Client.Status().Patch(ctx, acct, client.MergeFrom(orig)); err != nil {
-				return ctrl.Result{}, err
-			}
-		}
-		return ctrl.Result{}, nil // their deletion wakes this account up
+		// Their deletion wakes this account up.
+		return ctrl.Result{}, patchStatus(ctx, r.Client, orig, acct, orig.Status, acct.Status)
 	}
-	cp := acct.DeepCopy()
-	controllerutil.RemoveFinalizer(cp, Finalizer)
-	if err := r.Client.Patch(ctx, cp, client.MergeFrom(acct)); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+	if err := removeFinalizer(ctx, r.Client, acct); err != nil {
+		return ctrl.Result{}, err
 	}
 	r.Accounts.Forget(client.ObjectKeyFromObject(acct))
 	return ctrl.Result{}, nil
