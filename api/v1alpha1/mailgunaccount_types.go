@@ -91,5 +91,5 @@ type MailgunAccountList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&MailgunAccount{}, &MailgunAccountList{})
+	register(&MailgunAccount{}, &MailgunAccountList{})
 }

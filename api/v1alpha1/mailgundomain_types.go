@@ -234,5 +234,5 @@ type MailgunDomainList struct {
 const ConditionDNSVerified = "DNSVerified"
 
 func init() {
-	SchemeBuilder.Register(&MailgunDomain{}, &MailgunDomainList{})
+	register(&MailgunDomain{}, &MailgunDomainList{})
 }

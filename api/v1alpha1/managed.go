@@ -1,14 +1,16 @@
 package v1alpha1
 
 import (
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // Managed is a kind whose object lives in Mailgun: the operator's shared
 // engine reconciles any of them through these accessors.
 // +kubebuilder:object:generate=false
 type Managed interface {
-	client.Object
+	metav1.Object
+	runtime.Object
 	GetManagedSpec() *ManagedSpec
 	GetManagedStatus() *ManagedStatus
 }

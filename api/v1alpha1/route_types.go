@@ -91,5 +91,5 @@ type RouteList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Route{}, &RouteList{})
+	register(&Route{}, &RouteList{})
 }

@@ -82,5 +82,5 @@ type WebhookList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Webhook{}, &WebhookList{})
+	register(&Webhook{}, &WebhookList{})
 }
