@@ -75,23 +75,7 @@ func restrictedNamespace(t *testing.T, ns string) {
 	kubectl(t, "create", "namespace", ns)
 	kubectl(t, "label", "namespace", ns,
 		"pod-security.kubernetes.io/enforce=restricted", "pod-security.kubernetes.io/enforce-version=latest")
-	bad := writeTemp(t, "privileged.yaml", `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: privileged-canary
-spec:
-  selector:
-    matchLabels: {app: canary}
-  template:
-    metadata:
-      labels: {app: canary}
-    spec:
-      containers:
-      - name: c
-        image: example.invalid/canary:1
-        securityContext:
-          privileged: true
-`)
+	bad := writeTemp(t, "privileged.yaml", harness.PrivilegedCanary(ns))
 	out := kubectl(t, "apply", "--server-side", "--dry-run=server", "-n", ns, "-f", bad)
 	if !strings.Contains(out, podSecurityWarning) {
 		t.Fatalf("the API server gave no PodSecurity warning for a privileged Deployment in %s, so its silence "+

@@ -1,11 +1,9 @@
 package helm
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
+	"github.com/mailgun-operator/mailgun-operator/test/harness"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -26,7 +24,6 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	psapi "k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
@@ -158,28 +155,14 @@ func render(t *testing.T, r release) rendered {
 	return out
 }
 
-// decodeAll splits a multi-document YAML stream into objects, leaving out
-// empty documents.
+// decodeAll splits a multi-document YAML stream into objects.
 func decodeAll(t *testing.T, s string) []map[string]any {
 	t.Helper()
-	var objs []map[string]any
-	rd := utilyaml.NewYAMLReader(bufio.NewReader(strings.NewReader(s)))
-	for {
-		doc, err := rd.Read()
-		if errors.Is(err, io.EOF) {
-			return objs
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		var obj map[string]any
-		if err := yaml.Unmarshal(doc, &obj); err != nil {
-			t.Fatalf("a rendered document is not YAML: %v\n%s", err, doc)
-		}
-		if obj != nil {
-			objs = append(objs, obj)
-		}
+	objs, err := harness.DecodeYAML(s)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return objs
 }
 
 func kindName(obj map[string]any) string {

@@ -12,10 +12,7 @@
 package install_test
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -27,7 +24,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
 	"github.com/mailgun-operator/mailgun-operator/test/harness"
@@ -86,24 +82,11 @@ func writeTemp(t *testing.T, dir, name, s string) string {
 // decodeAll splits a multi-document YAML stream into objects.
 func decodeAll(t *testing.T, s string) []map[string]any {
 	t.Helper()
-	var objs []map[string]any
-	rd := utilyaml.NewYAMLReader(bufio.NewReader(strings.NewReader(s)))
-	for {
-		doc, err := rd.Read()
-		if errors.Is(err, io.EOF) {
-			return objs
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		var obj map[string]any
-		if err := yaml.Unmarshal(doc, &obj); err != nil {
-			t.Fatalf("not YAML: %v\n%s", err, doc)
-		}
-		if obj != nil {
-			objs = append(objs, obj)
-		}
+	objs, err := harness.DecodeYAML(s)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return objs
 }
 
 // toYAML joins objects into one multi-document stream.
@@ -160,24 +143,7 @@ func prepare(t *testing.T) {
 		if !strings.Contains(labels, `"pod-security.kubernetes.io/enforce":"restricted"`) {
 			t.Fatalf("namespace %s does not enforce the restricted Pod Security Standard: %s", namespace, labels)
 		}
-		canary := `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: privileged-canary
-  namespace: ` + namespace + `
-spec:
-  selector:
-    matchLabels: {app: canary}
-  template:
-    metadata:
-      labels: {app: canary}
-    spec:
-      containers:
-      - name: c
-        image: example.invalid/canary:1
-        securityContext:
-          privileged: true
-`
+		canary := harness.PrivilegedCanary(namespace)
 		out := kubectl(t, "apply", "--server-side", "--dry-run=server", "-f", writeTemp(t, dir, "canary.yaml", canary))
 		if !strings.Contains(out, podSecurityWarning) {
 			t.Fatalf("the API server gave no PodSecurity warning for a privileged Deployment:\n%s", out)
