@@ -175,9 +175,17 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 	if err := e.ensureFinalizer(ctx, obj); err != nil {
 		return classify(err, time.Now())
 	}
+	// The marker below is checked against the resourceVersion of orig,
+	// which the finalizer patch has just moved on.
+	(*orig).SetResourceVersion(obj.GetResourceVersion())
+	(*orig).SetFinalizers(obj.GetFinalizers())
 	now := metav1.Now()
 	st.CreatePendingSince = &now
-	if err := e.patchStatus(ctx, *orig, obj); err != nil {
+	// The marker is written with the resourceVersion read: if the informer
+	// cache handed this reconcile a stale object (one from before an
+	// earlier create recorded its result), the write conflicts and nothing
+	// is posted, instead of a second create.
+	if err := patchStatus(ctx, e.Client, *orig, obj, (*orig).GetManagedStatus(), st, client.MergeFromWithOptimisticLock{}); err != nil {
 		return classify(err, time.Now())
 	}
 	*orig = obj.DeepCopyObject().(T)

@@ -14,14 +14,15 @@ import (
 
 // addFinalizer adds the finalizer, if missing, by patching a copy: a patch
 // answer carries the stored status, which would wipe what the reconcile has
-// observed so far.
+// observed so far. The patch carries the resourceVersion read, so that a
+// stale object from the cache fails here rather than act on old facts.
 func addFinalizer(ctx context.Context, c client.Client, obj client.Object) error {
 	if controllerutil.ContainsFinalizer(obj, Finalizer) {
 		return nil
 	}
 	cp := obj.DeepCopyObject().(client.Object)
 	controllerutil.AddFinalizer(cp, Finalizer)
-	if err := c.Patch(ctx, cp, client.MergeFrom(obj)); err != nil {
+	if err := c.Patch(ctx, cp, client.MergeFromWithOptions(obj, client.MergeFromWithOptimisticLock{})); err != nil {
 		return fmt.Errorf("cannot add finalizer: %w", err)
 	}
 	obj.SetFinalizers(cp.GetFinalizers())
@@ -44,11 +45,12 @@ func removeFinalizer(ctx context.Context, c client.Client, obj client.Object) er
 
 // patchStatus writes obj's status when, and only when, it differs from
 // orig's: an in-sync object costs the API server nothing.
-func patchStatus(ctx context.Context, c client.Client, orig, obj client.Object, before, after any) error {
+func patchStatus(ctx context.Context, c client.Client, orig, obj client.Object, before, after any,
+	opts ...client.MergeFromOption) error {
 	if equality.Semantic.DeepEqual(before, after) {
 		return nil
 	}
-	if err := c.Status().Patch(ctx, obj, client.MergeFrom(orig)); err != nil {
+	if err := c.Status().Patch(ctx, obj, client.MergeFromWithOptions(orig, opts...)); err != nil {
 		return fmt.Errorf("cannot write status: %w", err)
 	}
 	return nil

@@ -1,0 +1,117 @@
+package controller
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+
+	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
+)
+
+// countingRoutes is a routeAPI that makes routes in memory and counts creates.
+type countingRoutes struct {
+	routes  map[string]mailgun.Route
+	creates int
+}
+
+func (c *countingRoutes) CreateRoute(_ context.Context, _ mailgun.Account, r mailgun.RouteRequest) (mailgun.Route, error) {
+	c.creates++
+	rt := mailgun.Route{ID: string(rune('a' + c.creates)), Priority: *r.Priority, Description: *r.Description,
+		Expression: *r.Expression, Actions: r.Actions}
+	c.routes[rt.ID] = rt
+	return rt, nil
+}
+
+func (c *countingRoutes) ListRoutes(context.Context, mailgun.Account, mailgun.ListOptions) (mailgun.RoutePage, error) {
+	var p mailgun.RoutePage
+	for _, r := range c.routes {
+		p.Items = append(p.Items, r)
+	}
+	p.TotalCount = len(p.Items)
+	return p, nil
+}
+
+func (c *countingRoutes) GetRoute(_ context.Context, _ mailgun.Account, id string) (mailgun.Route, error) {
+	if r, ok := c.routes[id]; ok {
+		return r, nil
+	}
+	return mailgun.Route{}, mailgun.Classify(mailgun.OpGetRoute, 404, nil, []byte(`{"message":"not found"}`))
+}
+
+func (c *countingRoutes) UpdateRoute(context.Context, mailgun.Account, string, mailgun.RouteRequest) (mailgun.Route, error) {
+	return mailgun.Route{}, nil
+}
+
+func (c *countingRoutes) DeleteRoute(context.Context, mailgun.Account, string) error { return nil }
+
+// TestStaleCacheNeverCreatesTwice: the informer cache may hand a reconcile an
+// object from before the previous reconcile recorded its create. That
+// reconcile must not post a second route.
+func TestStaleCacheNeverCreatesTwice(t *testing.T) {
+	scheme := runtime.NewScheme()
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := corev1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	route := &v1alpha1.Route{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "ns", UID: "uid-1"},
+		Spec: v1alpha1.RouteSpec{Expression: "catch_all()", Actions: []v1alpha1.RouteAction{"stop()"}}}
+	objs := []client.Object{
+		route.DeepCopy(),
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "key", Namespace: "ns"}, Data: map[string][]byte{"api-key": []byte("k")}},
+		&v1alpha1.MailgunAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "ns"},
+			Spec: v1alpha1.MailgunAccountSpec{APIBaseURL: "http://127.0.0.1:1", APIKeySecretRef: v1alpha1.APIKeySecretReference{Name: "key"}}},
+	}
+	base := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).
+		WithStatusSubresource(&v1alpha1.Route{}).Build()
+
+	// The first reconcile reads the live object; every later read returns
+	// the object as it was before the first reconcile, as a lagging cache
+	// would.
+	var stale *v1alpha1.Route
+	c := interceptor.NewClient(base, interceptor.Funcs{Get: func(ctx context.Context, cl client.WithWatch,
+		key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+		r, ok := obj.(*v1alpha1.Route)
+		if !ok || stale == nil {
+			return cl.Get(ctx, key, obj, opts...)
+		}
+		stale.DeepCopyInto(r)
+		return nil
+	}})
+	api := &countingRoutes{routes: map[string]mailgun.Route{}}
+	secrets := Secrets{Cached: c, Direct: c}
+	e := &Engine[*v1alpha1.Route]{Client: c, Accounts: &Accounts{Cached: c, Secrets: secrets},
+		External: &routeExternal{api: api}, New: func() *v1alpha1.Route { return &v1alpha1.Route{} },
+		Recorder: &events.FakeRecorder{}, SyncPeriod: time.Minute, CreateGrace: time.Second}
+	req := ctrl.Request{NamespacedName: client.ObjectKey{Namespace: "ns", Name: "r"}}
+
+	initial := &v1alpha1.Route{}
+	if err := base.Get(context.Background(), req.NamespacedName, initial); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Reconcile(context.Background(), req); err != nil {
+		t.Fatalf("first reconcile: %v", err)
+	}
+	if api.creates != 1 {
+		t.Fatalf("first reconcile made %d routes, want 1", api.creates)
+	}
+	stale = initial
+	_, err := e.Reconcile(context.Background(), req)
+	if api.creates != 1 {
+		t.Fatalf("a reconcile of a stale object made another route: %d creates (err %v)", api.creates, err)
+	}
+	if err == nil {
+		t.Fatal("the stale reconcile should fail its write-ahead marker and retry")
+	}
+}
