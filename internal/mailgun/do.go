@@ -1,6 +1,7 @@
 package mailgun
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"io"
@@ -51,6 +52,7 @@ var scratchPool = sync.Pool{New: func() any { b := make([]byte, maxErrorBody); r
 func (c *Client) do(ctx context.Context, a Account, r *call) error {
 	if r.form != nil {
 		defer r.form.release()
+		r.form.seal()
 	}
 	op := r.op
 	if op >= numOperations {
@@ -119,7 +121,7 @@ func (c *Client) backoff(attempt int) time.Duration {
 // a retried call gets a new one for the same reason.
 type attemptReq struct {
 	ctx  attemptCtx
-	body formBody
+	body bytes.Reader // over the call's sealed form
 }
 
 // attempt sends one HTTP request and reads its answer.
@@ -157,7 +159,7 @@ func (c *Client) attempt(ctx context.Context, a Account, st *accountState, sp *o
 		}
 		proto.Body = r.form.bodyInto(&ar.body)
 		proto.GetBody = r.form.getBody
-		proto.ContentLength = int64(len(r.form.b))
+		proto.ContentLength = int64(len(r.form.sent))
 		proto.Header = st.hdrForm
 	}
 	req := proto.WithContext(actx)

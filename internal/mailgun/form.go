@@ -1,24 +1,29 @@
 package mailgun
 
 import (
+	"bytes"
 	"io"
 	"strconv"
 	"sync"
-	"sync/atomic"
 )
 
 // form is an application/x-www-form-urlencoded body built by appending into
 // a pooled buffer: no url.Values map, no intermediate strings. Repeated keys
 // (url, action) are appended once per value, never comma-joined.
 //
-// Lifetime: http.RoundTripper may read and close a request body after
-// RoundTrip has returned (HTTP/1 write loop), and an idempotent call sends
-// the same form again on retry. So the buffer is reference counted: the call
-// holds one reference, every body handed to the transport holds one, and the
-// last release puts the buffer back in the pool.
+// Lifetime: an http.RoundTripper may read a request body after RoundTrip
+// has returned (the HTTP/1 write loop when the server answers before
+// reading the whole body, HTTP/2 streams), and net/http gives no reliable
+// signal for "done with it" for the bodies it can send in one write. So
+// seal copies the finished form once per call into sent, which the garbage
+// collector owns, and every attempt sends a reader over that copy; the
+// pooled build buffer is wiped and reused as soon as the call returns. The
+// copy replaces the one net/http would otherwise make: handed a body type
+// it cannot recognise as in memory, it flushes the headers in a write of
+// their own and copies the body through a buffer of its length.
 type form struct {
-	b       []byte
-	refs    atomic.Int32
+	b       []byte                        // build buffer, pooled
+	sent    []byte                        // what every attempt sends; set by seal
 	getBody func() (io.ReadCloser, error) // f.newBody, bound once per pooled form
 }
 
@@ -32,21 +37,24 @@ var formPool = sync.Pool{New: func() any {
 	return f
 }}
 
-// newForm returns an empty form holding the caller's reference.
+// newForm returns an empty form.
 func newForm() *form {
 	f := formPool.Get().(*form)
 	f.b = f.b[:0]
-	f.refs.Store(1)
 	return f
 }
 
-// release drops one reference. The buffer is wiped before reuse because it
-// may hold a password.
+// seal fixes the body the call sends; do calls it once, before the first
+// attempt.
+func (f *form) seal() { f.sent = bytes.Clone(f.b) }
+
+// release returns the form to the pool once the call is over. The build
+// buffer is wiped because it may hold a password. The sealed copy is left
+// to the garbage collector (net/http may still be reading it), as is the
+// password's own string, read from its Secret.
 func (f *form) release() {
-	if f.refs.Add(-1) != 0 {
-		return
-	}
 	clear(f.b)
+	f.sent = nil
 	if cap(f.b) <= maxPooledForm {
 		formPool.Put(f)
 	}
@@ -101,55 +109,21 @@ func (f *form) addOptBool(key string, v *bool) {
 
 func (f *form) empty() bool { return len(f.b) == 0 }
 
-// newBody returns a fresh reader over the form holding its own reference;
-// it is also Request.GetBody, which lets the transport resend a request it
-// could not write on a stale keep-alive connection.
+// newBody is Request.GetBody: a fresh reader over the sealed body, which
+// lets the transport resend a request it could not write on a stale
+// keep-alive connection. net/http calls it only inside RoundTrip, while
+// the call still holds the form.
 func (f *form) newBody() (io.ReadCloser, error) {
-	f.refs.Add(1)
-	return &formBody{f: f}, nil
+	return io.NopCloser(bytes.NewReader(f.sent)), nil
 }
 
-// bodyInto is newBody into a reader the caller provides (a field of the
-// attempt's one allocation), so sending a form allocates no reader.
-func (f *form) bodyInto(r *formBody) io.ReadCloser {
-	f.refs.Add(1)
-	r.f, r.off, r.closed = f, 0, false
-	return r
-}
-
-// formBody reads a form once and releases it on the first Close. The mutex
-// is uncontended in practice; it exists because a transport may Close from
-// one goroutine (cancellation) while its writer still Reads in another, and
-// the buffer must not go back to the pool under a running Read.
-type formBody struct {
-	mu     sync.Mutex
-	f      *form
-	off    int
-	closed bool
-}
-
-func (r *formBody) Read(p []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		return 0, io.ErrClosedPipe
-	}
-	if r.off >= len(r.f.b) {
-		return 0, io.EOF
-	}
-	n := copy(p, r.f.b[r.off:])
-	r.off += n
-	return n, nil
-}
-
-func (r *formBody) Close() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.closed {
-		r.closed = true
-		r.f.release()
-	}
-	return nil
+// bodyInto points r (a field of the attempt's one allocation) at the sealed
+// body and returns it as a request body. io.NopCloser over a *bytes.Reader
+// is a type net/http knows is in memory: it sends the headers and this
+// body in one write, copying through its own buffered writer.
+func (f *form) bodyInto(r *bytes.Reader) io.ReadCloser {
+	r.Reset(f.sent)
+	return io.NopCloser(r)
 }
 
 // querySafe[c] is true for bytes url.QueryEscape leaves alone.

@@ -298,10 +298,10 @@ type routeView struct {
 func TestParallelConnections(t *testing.T) {
 	const requests = 10_000
 
-	// hammer makes the requests and returns the new connections and the
-	// requests the server saw.
-	hammer := func(t *testing.T, s *cannedServer, f op) (conns, reqs int64) {
+	// hammer makes the requests and returns what the server saw.
+	hammer := func(t *testing.T, s *benchServer, f op) serverStats {
 		t.Helper()
+		before := s.stats(t)
 		var next atomic.Int64
 		var wg sync.WaitGroup
 		start := make(chan struct{})
@@ -319,40 +319,45 @@ func TestParallelConnections(t *testing.T) {
 		}
 		close(start)
 		wg.Wait()
-		return s.newConns.Load(), s.requests.Load()
+		after := s.stats(t)
+		return serverStats{
+			NewConns: after.NewConns - before.NewConns,
+			Closed:   after.Closed - before.Closed,
+			Requests: after.Requests - before.Requests,
+		}
 	}
 
 	t.Run("ours", func(t *testing.T) {
-		s := newCannedServer(t)
+		s := newBenchServer(t)
 		tr := newTransport()
 		defer tr.CloseIdleConnections()
-		conns, reqs := hammer(t, s, newOurs(t, s.URL, tr).getDomain)
-		t.Logf("ours: %d GetDomain requests from %d goroutines opened %d TCP connections (%d closed during the run)", reqs, parallelGoroutines, conns, s.closed.Load())
-		if reqs != requests {
-			t.Errorf("server saw %d requests, want %d", reqs, requests)
+		st := hammer(t, s, newOurs(t, s.URL, tr).getDomain)
+		t.Logf("ours: %d GetDomain requests from %d goroutines opened %d TCP connections (%d closed during the run)", st.Requests, parallelGoroutines, st.NewConns, st.Closed)
+		if st.Requests != requests {
+			t.Errorf("server saw %d requests, want %d", st.Requests, requests)
 		}
-		if conns > parallelGoroutines {
-			t.Errorf("%d new TCP connections for %d goroutines; want at most one per goroutine", conns, parallelGoroutines)
+		if st.NewConns > parallelGoroutines {
+			t.Errorf("%d new TCP connections for %d goroutines; want at most one per goroutine", st.NewConns, parallelGoroutines)
 		}
 	})
 
 	t.Run("mailgun-go", func(t *testing.T) {
-		s := newCannedServer(t)
+		s := newBenchServer(t)
 		tr := newTransport()
 		defer tr.CloseIdleConnections()
 		c := newMailgunGo(t, s.URL, tr)
-		conns, reqs := hammer(t, s, func(ctx context.Context) error { return getDomainMG(ctx, c) })
-		t.Logf("mailgun-go, same transport: %d GetDomain requests from %d goroutines opened %d TCP connections (not asserted)", reqs, parallelGoroutines, conns)
+		st := hammer(t, s, func(ctx context.Context) error { return getDomainMG(ctx, c) })
+		t.Logf("mailgun-go, same transport: %d GetDomain requests from %d goroutines opened %d TCP connections (%d closed during the run; not asserted)", st.Requests, parallelGoroutines, st.NewConns, st.Closed)
 	})
 
 	t.Run("mailgun-go-default-client", func(t *testing.T) {
-		s := newCannedServer(t)
+		s := newBenchServer(t)
 		c := mailgungo.NewMailgun(apiKey) // http.DefaultClient: 2 idle connections per host
 		if err := c.SetAPIBase(s.URL); err != nil {
 			t.Fatal(err)
 		}
 		defer http.DefaultClient.CloseIdleConnections()
-		conns, reqs := hammer(t, s, func(ctx context.Context) error { return getDomainMG(ctx, c) })
-		t.Logf("mailgun-go, its default http.Client: %d GetDomain requests from %d goroutines opened %d TCP connections (not asserted)", reqs, parallelGoroutines, conns)
+		st := hammer(t, s, func(ctx context.Context) error { return getDomainMG(ctx, c) })
+		t.Logf("mailgun-go, its default http.Client: %d GetDomain requests from %d goroutines opened %d TCP connections (%d closed during the run; not asserted)", st.Requests, parallelGoroutines, st.NewConns, st.Closed)
 	})
 }

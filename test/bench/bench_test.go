@@ -10,9 +10,10 @@ import (
 )
 
 // Every benchmark has the sub-benchmarks "ours" and "mailgun-go", run
-// against one canned server; each sub-benchmark gets its own client on a
+// against one canned server (newBenchServer: a child process unless
+// BENCH_SERVER=inprocess); each sub-benchmark gets its own client on a
 // fresh transport of the same tuning (newTransport). The figures include
-// the in-process server's share (the same for both clients) and net/http's.
+// net/http's client side, the same for both clients (BenchmarkFloor).
 
 // op is one operation of one client.
 type op func(ctx context.Context) error
@@ -34,7 +35,7 @@ func run(b *testing.B, tr *http.Transport, f op) {
 
 // pair runs the two sub-benchmarks of one operation.
 func pair(b *testing.B, oursOp func(ours) op, mgOp func(*mailgungo.Client) op) {
-	s := newCannedServer(b)
+	s := newBenchServer(b)
 	b.Run("ours", func(b *testing.B) {
 		tr := newTransport()
 		run(b, tr, oursOp(newOurs(b, s.URL, tr)))
@@ -95,11 +96,11 @@ const parallelGoroutines = 16
 // "conns": the TCP connections the server saw opened during the run, which
 // starts on a fresh transport with none.
 func BenchmarkGetDomainParallel(b *testing.B) {
-	s := newCannedServer(b)
+	s := newBenchServer(b)
 	par := max(1, (parallelGoroutines+runtime.GOMAXPROCS(0)-1)/runtime.GOMAXPROCS(0))
 	parallel := func(b *testing.B, tr *http.Transport, f op) {
 		defer tr.CloseIdleConnections()
-		before := s.newConns.Load()
+		before := s.stats(b).NewConns
 		b.SetParallelism(par)
 		b.ReportAllocs()
 		b.ResetTimer()
@@ -113,7 +114,7 @@ func BenchmarkGetDomainParallel(b *testing.B) {
 			}
 		})
 		b.StopTimer()
-		b.ReportMetric(float64(s.newConns.Load()-before), "conns")
+		b.ReportMetric(float64(s.stats(b).NewConns-before), "conns")
 	}
 	b.Run("ours", func(b *testing.B) {
 		tr := newTransport()

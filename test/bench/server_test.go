@@ -161,9 +161,10 @@ var wantAuth = "Basic " + basicAuth("api", apiKey)
 //
 // The handler only routes (method + path), checks the Authorization header
 // and reads the request body to its end, as any server must for the
-// connection to be reused. It does not parse forms: that cost would land in
-// both clients' figures (the server runs in the benchmark's process) and
-// more in mailgun-go's, which sends one request as multipart.
+// connection to be reused. It does not parse forms: when it runs in the
+// test's process (the equivalence tests, BENCH_SERVER=inprocess) that cost
+// would land in both clients' figures, more in mailgun-go's, which sends
+// one request as multipart.
 type cannedServer struct {
 	*httptest.Server
 	newConns atomic.Int64 // connections accepted
@@ -172,8 +173,17 @@ type cannedServer struct {
 	check    func(r *http.Request, body []byte)
 }
 
+// newCannedServer starts a canned server in this process, closed when the
+// test ends.
 func newCannedServer(tb testing.TB) *cannedServer {
 	tb.Helper()
+	s := startCannedServer()
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// startCannedServer starts a canned server; the caller closes it.
+func startCannedServer() *cannedServer {
 	s := &cannedServer{}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
@@ -186,8 +196,12 @@ func newCannedServer(tb testing.TB) *cannedServer {
 	}
 	srv.Start()
 	s.Server = srv
-	tb.Cleanup(srv.Close)
 	return s
+}
+
+// stats reads the counters.
+func (s *cannedServer) stats() serverStats {
+	return serverStats{NewConns: s.newConns.Load(), Closed: s.closed.Load(), Requests: s.requests.Load()}
 }
 
 func (s *cannedServer) serve(w http.ResponseWriter, r *http.Request) {
