@@ -113,3 +113,19 @@ func TestFlexTypes(t *testing.T) {
 		t.Errorf("known enum values allocate: %v allocs", allocs)
 	}
 }
+
+// TestReadAnswer: the hand-written decoder's reader takes a whole answer,
+// however the body delivers it, and cuts off an endless one.
+func TestReadAnswer(t *testing.T) {
+	bp, err := readAnswer(iotest.OneByteReader(strings.NewReader(FixtureGetDomain)))
+	if err != nil || string(*bp) != FixtureGetDomain {
+		t.Fatalf("one byte at a time: %v", err)
+	}
+	putAnswer(bp)
+	if _, err := readAnswer(iotest.TimeoutReader(strings.NewReader(FixtureGetDomain))); err == nil {
+		t.Error("a read error was not returned")
+	}
+	if _, err := readAnswer(io.MultiReader(strings.NewReader(`{"domain": {"name": "`), endless{})); err != errAnswerTooLarge {
+		t.Errorf("endless answer: %v", err)
+	}
+}

@@ -197,9 +197,9 @@ func (d *domainJSON) domain() Domain {
 //
 // GetDomain is the hot call (every drift check), so the record lists decode
 // into space inside this struct: a domain has 3-4 sending records (SPF,
-// DKIM or two DKIM CNAMEs, tracking) and 2 receiving ones (MX), and
-// encoding/json appends into a slice's spare capacity instead of growing it
-// one element at a time.
+// DKIM or two DKIM CNAMEs, tracking) and 2 receiving ones (MX), and the
+// decoder (domaindecode.go, like encoding/json before it) appends into a
+// slice's spare capacity instead of growing it one element at a time.
 // Larger answers still decode, into grown slices. The strings of the
 // domain and of the records in space share one arena; the struct itself is
 // pooled (newDomainInfoJSON) for the hot call, as it is over 1 KiB.
@@ -216,7 +216,7 @@ var domainInfoPool = sync.Pool{New: func() any { return new(domainInfoJSON) }}
 func newDomainInfoJSON() *domainInfoJSON { return domainInfoPool.Get().(*domainInfoJSON) }
 
 // release zeroes d, but for its arena's span capacity (arena.emptied: the
-// pool must not keep an answer's strings alive, and encoding/json does not
+// pool must not keep an answer's strings alive, and the decoder does not
 // clear fields an answer leaves out), and pools it. d must not be used
 // afterwards; what info returned stays valid.
 func (d *domainInfoJSON) release() {
@@ -231,7 +231,11 @@ func (d *domainInfoJSON) decode(r io.Reader) error {
 		d.space[i].Name.ar, d.space[i].Value.ar = &d.ar, &d.ar
 	}
 	d.Sending, d.Receiving = d.space[0:0:4], d.space[4:4:6]
-	err := decodeJSON(r, d)
+	bp, err := readAnswer(r)
+	if err == nil {
+		err = d.decodeBytes(*bp)
+		putAnswer(bp)
+	}
 	if terr := d.ar.freeze(); err == nil {
 		err = terr
 	}
