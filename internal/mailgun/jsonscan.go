@@ -19,9 +19,9 @@ import (
 // FuzzDecodeDomain checks the two against each other.
 
 var (
-	errJSONSyntax   = errors.New("invalid JSON in answer")
-	errJSONTooDeep  = errors.New("JSON answer nested too deeply")
-	errJSONType     = errors.New("JSON value of the wrong type in answer")
+	errJSONSyntax  = errors.New("invalid JSON in answer")
+	errJSONTooDeep = errors.New("JSON answer nested too deeply")
+	errJSONType    = errors.New("JSON value of the wrong type in answer")
 )
 
 // maxJSONDepth is encoding/json's nesting limit.
