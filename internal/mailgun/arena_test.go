@@ -114,6 +114,9 @@ func arenaInputs() []string {
 		`{"webhooks": {"delivered": {"urls": "x"}}}`, `{"webhooks": {"delivered": {"url": ""}, "opened": {"urls": [""]}}}`,
 		`{"webhooks": {"delivered": {"urls": ["a", "b"], "url": "c"}, "opened": {"urls": [], "url": "u"}, "clicked": {"urls": [null, "z"]}, "accepted": {"url": 5}}}`,
 		`{"webhook": {"urls": ["a", "b"]}}`, `{"webhook": {"url": "l"}}`,
+		`{"WEBHOOKS": {"Delivered": {"URLS": ["a"]}, "delivered": {"url": "b"}, "bounced": {"urls": ["x"]}}, "webhooks": null}`,
+		`{"webhooks": {"opened": {"urls": ["a",]}}}`, `{"webhooks": {"opened": {"urls": ["a"]},}}`, `{"webhooks": []}`,
+		`{"webhooks": {"opened": null, "clicked": "x"}}`, `{"webhooks": {"opened": {"urls": ["a"]}}} {"x"`,
 	}
 	// A page larger than any pooled capacity.
 	var b strings.Builder

@@ -209,6 +209,7 @@ type domainInfoJSON struct {
 	Receiving []dnsRecordJSON `json:"receiving_dns_records"`
 	space     [6]dnsRecordJSON
 	ar        arena
+	cur       cursor // the decoder's, here to spare an allocation (handdecode.go)
 }
 
 var domainInfoPool = sync.Pool{New: func() any { return new(domainInfoJSON) }}
