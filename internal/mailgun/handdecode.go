@@ -2,9 +2,10 @@ package mailgun
 
 import "errors"
 
-// Hand-written decoders of the two hottest answers: the domain (get,
-// create, verify; every domain drift check) and the webhooks list (every
-// webhook reconcile). They decode exactly as encoding/json would decode
+// Hand-written decoders of the hottest answers: the domain (get, create,
+// verify; every domain drift check), the webhooks list (every webhook
+// reconcile) and a page of routes (every route adoption and marker
+// search). They decode exactly as encoding/json would decode
 // into the same structs (jsonscan.go says why and how): field values go
 // through the same UnmarshalJSON methods, the record lists reuse the space
 // in domainInfoJSON as encoding/json reuses a slice's capacity, keys match
@@ -82,19 +83,22 @@ func (d *domainInfoJSON) member(c *cursor, key []byte) error {
 	case matchKey(key, "domain"):
 		err = decodeStruct(c, d.Domain.member)
 	case matchKey(key, "sending_dns_records"):
-		d.Sending, err = decodeRecords(c, d.Sending)
+		d.Sending, err = decodeSlice(c, d.Sending)
 	case matchKey(key, "receiving_dns_records"):
-		d.Receiving, err = decodeRecords(c, d.Receiving)
+		d.Receiving, err = decodeSlice(c, d.Receiving)
 	default:
 		err = skipMember(c)
 	}
 	return err
 }
 
-// decodeRecords decodes a record list (or null) at the cursor into s,
+// decodeSlice decodes a list of structs (or null) at the cursor into s,
 // reusing its capacity as encoding/json does: elements within it keep what
 // they hold (their arena), elements beyond it start from zero.
-func decodeRecords(c *cursor, s []dnsRecordJSON) ([]dnsRecordJSON, error) {
+func decodeSlice[T any, P interface {
+	*T
+	member(c *cursor, key []byte) error
+}](c *cursor, s []T) ([]T, error) {
 	if c.peek() != '[' {
 		v, err := c.value()
 		switch {
@@ -120,14 +124,15 @@ func decodeRecords(c *cursor, s []dnsRecordJSON) ([]dnsRecordJSON, error) {
 		if n < cap(s) {
 			s = s[:n+1]
 		} else {
-			s = append(s[:n], dnsRecordJSON{})
+			var zero T
+			s = append(s[:n], zero)
 		}
-		if err := decodeStruct(c, s[n].member); err != nil {
+		if err := decodeStruct(c, P(&s[n]).member); err != nil {
 			return s, err
 		}
 	}
 	if n == 0 {
-		return []dnsRecordJSON{}, nil // encoding/json: an empty, non-nil slice
+		return []T{}, nil // encoding/json: an empty, non-nil slice
 	}
 	return s[:n], nil
 }
@@ -278,6 +283,63 @@ func (u *webhookURLs) member(c *cursor, key []byte) error {
 		return u.URLs.UnmarshalJSON(val)
 	case matchKey(key, "url"):
 		return u.URL.UnmarshalJSON(val)
+	}
+	return nil
+}
+
+// decodeBytes decodes a page of routes, read whole and not yet validated.
+func (p *routePageJSON) decodeBytes(b []byte) error {
+	c := &p.cur
+	*c = cursor{b: b}
+	if err := c.start(); err != nil {
+		return err
+	}
+	return decodeStruct(c, p.member)
+}
+
+func (p *routePageJSON) member(c *cursor, key []byte) error {
+	switch {
+	case matchKey(key, "total_count"):
+		val, err := c.value()
+		if err != nil {
+			return err
+		}
+		return p.TotalCount.UnmarshalJSON(val)
+	case matchKey(key, "items"):
+		var err error
+		p.Items, err = decodeSlice(c, p.Items)
+		return err
+	}
+	return skipMember(c)
+}
+
+var routeFields = [...]string{"id", "priority", "description", "expression", "actions", "created_at"}
+
+func (r *routeJSON) member(c *cursor, key []byte) error {
+	val, err := c.value()
+	if err != nil {
+		return err
+	}
+	return r.field(key, val)
+}
+
+func (r *routeJSON) field(key, val []byte) error {
+	switch string(key) {
+	case "id":
+		return r.ID.UnmarshalJSON(val)
+	case "priority":
+		return r.Priority.UnmarshalJSON(val)
+	case "description":
+		return r.Description.UnmarshalJSON(val)
+	case "expression":
+		return r.Expression.UnmarshalJSON(val)
+	case "actions":
+		return r.Actions.UnmarshalJSON(val)
+	case "created_at":
+		return r.CreatedAt.UnmarshalJSON(val)
+	}
+	if name, ok := foldedField(key, routeFields[:]); ok {
+		return r.field([]byte(name), val)
 	}
 	return nil
 }

@@ -188,6 +188,7 @@ type routePageJSON struct {
 	Items      []routeJSON `json:"items"`
 	buf        []routeJSON // Items' capacity, kept across answers
 	ar         arena
+	cur        cursor // the decoder's, here to spare an allocation (handdecode.go)
 }
 
 // maxPooledRoutes bounds the items a pooled page keeps (Mailgun's default
@@ -213,7 +214,11 @@ func (p *routePageJSON) decode(r io.Reader) error {
 		buf[i].setArena(&p.ar)
 	}
 	p.Items = buf[:0]
-	err := decodeJSON(r, p)
+	bp, err := readAnswer(r)
+	if err == nil {
+		err = p.decodeBytes(*bp)
+		putAnswer(bp)
+	}
 	if terr := p.ar.freeze(); err == nil {
 		err = terr
 	}
