@@ -63,7 +63,8 @@ test: verify-generated fmt-check vet envtest ## Build the toolchain if needed, c
 	cd test/bench && $(GO) vet ./...
 
 # make bench: our Mailgun client against mailgun-go (the test/bench module)
-# and BenchmarkDispatch, BENCH_COUNT runs each, summarised by benchstat; then
+# and internal/mailgun's BenchmarkDispatch and BenchmarkDecodeDomain,
+# BENCH_COUNT runs each, summarised by benchstat; then
 # the parallel-connections test. The client benchmarks run twice: with the
 # canned server in a child process (BENCH_SERVER=child: the figures are what
 # a call costs the caller's process, as in production) and in the
@@ -86,15 +87,15 @@ bench: benchstat ## Benchmark our Mailgun client against mailgun-go and print be
 			|| { cat test/bench/bench-$$mode.txt; exit 1; }; \
 		sed -E '$(BENCH_IMPL_SED)' test/bench/bench-$$mode.txt > test/bench/bench-$$mode-impl.txt; \
 	done
-	$(GO) test -run '^$$' -bench Dispatch -benchmem -count $(BENCH_COUNT) ./internal/mailgun/ > test/bench/dispatch.txt
+	$(GO) test -run '^$$' -bench 'Dispatch|DecodeDomain' -benchmem -count $(BENCH_COUNT) ./internal/mailgun/ > test/bench/mailgun.txt
 	@for mode in $(BENCH_MODES); do \
 		echo; echo "== ours vs mailgun-go (base: mailgun-go), canned server: $$mode"; \
 		"$(BENCHSTAT)" -filter '-.name:Floor' -col '/impl@(mailgun-go ours)' test/bench/bench-$$mode-impl.txt; \
 		echo; echo "== the floor: the same requests without a client (net/http + loopback), canned server: $$mode"; \
 		"$(BENCHSTAT)" -filter '.name:Floor' test/bench/bench-$$mode-impl.txt; \
 	done
-	@echo; echo "== internal/mailgun BenchmarkDispatch"
-	"$(BENCHSTAT)" test/bench/dispatch.txt
+	@echo; echo "== internal/mailgun: BenchmarkDispatch, BenchmarkDecodeDomain"
+	"$(BENCHSTAT)" test/bench/mailgun.txt
 	@echo; echo "== 10,000 GetDomain requests from 16 goroutines: new TCP connections"
 	cd test/bench && $(GO) test -count 1 -v -run '^TestParallelConnections$$' . | tee parallel.txt
 

@@ -108,3 +108,33 @@ func (t cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		Body:   io.NopCloser(strings.NewReader(t.body)), ContentLength: int64(len(t.body)), Request: r,
 	}, nil
 }
+
+// BenchmarkDecodeDomain: the domain answer (FixtureGetDomain, 5 records)
+// decoded by the hand-written decoder and, for comparison, by encoding/json
+// into the same structs (the decoder GetDomain used before, and the
+// reference FuzzDecodeDomain checks it against).
+func BenchmarkDecodeDomain(b *testing.B) {
+	for _, c := range []struct {
+		name   string
+		decode func(*domainInfoJSON, io.Reader) error
+	}{
+		{"hand", (*domainInfoJSON).decode},
+		{"encoding-json", (*domainInfoJSON).decodeWithEncodingJSON},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			r := strings.NewReader(FixtureGetDomain)
+			b.ReportAllocs()
+			for b.Loop() {
+				r.Reset(FixtureGetDomain)
+				d := newDomainInfoJSON()
+				if err := c.decode(d, r); err != nil {
+					b.Fatal(err)
+				}
+				if d.info().Domain.Name != "example.com" {
+					b.Fatal("not the fixture")
+				}
+				d.release()
+			}
+		})
+	}
+}
