@@ -226,17 +226,29 @@ func (d *domainInfoJSON) release() {
 }
 
 func (d *domainInfoJSON) decode(r io.Reader) error {
+	d.prepare()
+	bp, err := readAnswer(r)
+	if err == nil {
+		err = d.decodeBytes(*bp)
+		putAnswer(bp)
+	}
+	return d.finish(err)
+}
+
+// prepare readies d for an answer: the arena, and the record lists in d's
+// space, their elements pointing at the arena.
+func (d *domainInfoJSON) prepare() {
 	d.ar.start()
 	d.Domain.setArena(&d.ar)
 	for i := range d.space {
 		d.space[i].Name.ar, d.space[i].Value.ar = &d.ar, &d.ar
 	}
 	d.Sending, d.Receiving = d.space[0:0:4], d.space[4:4:6]
-	bp, err := readAnswer(r)
-	if err == nil {
-		err = d.decodeBytes(*bp)
-		putAnswer(bp)
-	}
+}
+
+// finish freezes the arena after decoding; the result is the decode's
+// error, else the arena's first type error.
+func (d *domainInfoJSON) finish(err error) error {
 	if terr := d.ar.freeze(); err == nil {
 		err = terr
 	}

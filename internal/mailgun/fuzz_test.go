@@ -154,17 +154,8 @@ var domainDecodeSeeds = []string{
 // decodeWithEncodingJSON is how domainInfoJSON decoded before the
 // hand-written decoder: the reference it must match.
 func (d *domainInfoJSON) decodeWithEncodingJSON(r io.Reader) error {
-	d.ar.start()
-	d.Domain.setArena(&d.ar)
-	for i := range d.space {
-		d.space[i].Name.ar, d.space[i].Value.ar = &d.ar, &d.ar
-	}
-	d.Sending, d.Receiving = d.space[0:0:4], d.space[4:4:6]
-	err := decodeJSON(r, d)
-	if terr := d.ar.freeze(); err == nil {
-		err = terr
-	}
-	return err
+	d.prepare()
+	return d.finish(decodeJSON(r, d))
 }
 
 func FuzzDecodeDomains(f *testing.F) {
