@@ -77,7 +77,7 @@ BENCH_MODES := child inprocess
 
 # Sub-benchmarks "ours" and "mailgun-go" become /impl=... so benchstat can
 # put them side by side.
-BENCH_IMPL_SED := s\#^(Benchmark[^/[:space:]]+)/(ours|mailgun-go)(-[0-9]+)?([[:space:]])\#\1/impl=\2\3\4\#
+BENCH_IMPL_SED := s\#^(Benchmark[^[:space:]]+)/(ours|mailgun-go)(-[0-9]+)?([[:space:]])\#\1/impl=\2\3\4\#
 
 .PHONY: bench
 bench: benchstat ## Benchmark our Mailgun client against mailgun-go and print benchstat tables.
@@ -90,10 +90,12 @@ bench: benchstat ## Benchmark our Mailgun client against mailgun-go and print be
 	$(GO) test -run '^$$' -bench 'Dispatch|DecodeDomain' -benchmem -count $(BENCH_COUNT) ./internal/mailgun/ > test/bench/mailgun.txt
 	@for mode in $(BENCH_MODES); do \
 		echo; echo "== ours vs mailgun-go (base: mailgun-go), canned server: $$mode"; \
-		"$(BENCHSTAT)" -filter '-.name:Floor' -col '/impl@(mailgun-go ours)' test/bench/bench-$$mode-impl.txt; \
+		"$(BENCHSTAT)" -filter '-.name:(Floor OR ClientOnly)' -col '/impl@(mailgun-go ours)' test/bench/bench-$$mode-impl.txt; \
 		echo; echo "== the floor: the same requests without a client (net/http + loopback), canned server: $$mode"; \
 		"$(BENCHSTAT)" -filter '.name:Floor' test/bench/bench-$$mode-impl.txt; \
 	done
+	@echo; echo "== each client's own work: the operations against an in-memory transport (BenchmarkClientOnly)"
+	"$(BENCHSTAT)" -filter '.name:ClientOnly' -col '/impl@(mailgun-go ours)' test/bench/bench-child-impl.txt
 	@echo; echo "== internal/mailgun: BenchmarkDispatch, BenchmarkDecodeDomain"
 	"$(BENCHSTAT)" test/bench/mailgun.txt
 	@echo; echo "== 10,000 GetDomain requests from 16 goroutines: new TCP connections"

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"net/http"
+	"os"
 	"runtime"
 	"testing"
 
@@ -18,9 +19,11 @@ import (
 // op is one operation of one client.
 type op func(ctx context.Context) error
 
-// run times op over a kept-alive connection.
-func run(b *testing.B, tr *http.Transport, f op) {
-	defer tr.CloseIdleConnections()
+// run times op over a kept-alive connection (or none: memoryTransport).
+func run(b *testing.B, tr http.RoundTripper, f op) {
+	if c, ok := tr.(interface{ CloseIdleConnections() }); ok {
+		defer c.CloseIdleConnections()
+	}
 	ctx := context.Background()
 	if err := f(ctx); err != nil { // warm up: open the connection, fail early
 		b.Fatal(err)
@@ -125,4 +128,39 @@ func BenchmarkGetDomainParallel(b *testing.B) {
 		c := newMailgunGo(b, s.URL, tr)
 		parallel(b, tr, func(ctx context.Context) error { return getDomainMG(ctx, c) })
 	})
+}
+
+// BenchmarkClientOnly: the five operations against memoryTransport, which
+// answers as the canned server does but in memory: no sockets, no server,
+// no hand-offs between goroutines or processes. What is left is each
+// client's own work per call (building the request, its timeout,
+// decoding, metrics), without the loopback's noise. It uses no server, so
+// it runs only in the child-process run of make bench.
+func BenchmarkClientOnly(b *testing.B) {
+	if os.Getenv(serverModeEnv) == "inprocess" {
+		b.Skip("uses no server: measured once, in the child-process run")
+	}
+	cases := []struct {
+		name string
+		ours func(ours) op
+		mg   func(*mailgungo.Client) op
+	}{
+		{"GetDomain", func(o ours) op { return o.getDomain }, mg(getDomainMG)},
+		{"ListWebhooks", func(o ours) op { return o.listWebhooks }, mg(listWebhooksMG)},
+		{"CreateRoute", func(o ours) op { return o.createRoute }, mg(createRouteMG)},
+		{"UpdateDomain", func(o ours) op { return o.updateDomain }, mg(updateDomainMG)},
+		{"ListRoutes", func(o ours) op {
+			return func(ctx context.Context) error { return o.listRoutes(ctx, nil) }
+		}, mg(func(ctx context.Context, c *mailgungo.Client) error { return listRoutesMG(ctx, c, nil) })},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			b.Run("ours", func(b *testing.B) {
+				run(b, memoryTransport{}, c.ours(newOurs(b, memoryBase, memoryTransport{})))
+			})
+			b.Run("mailgun-go", func(b *testing.B) {
+				run(b, memoryTransport{}, c.mg(newMailgunGo(b, memoryBase, memoryTransport{})))
+			})
+		})
+	}
 }
