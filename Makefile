@@ -82,7 +82,7 @@ BENCH_IMPL_SED := s\#^(Benchmark[^[:space:]]+)/(ours|mailgun-go)(-[0-9]+)?([[:sp
 .PHONY: bench
 bench: benchstat ## Benchmark our Mailgun client against mailgun-go and print benchstat tables.
 	@for mode in $(BENCH_MODES); do \
-		echo "== running the client benchmarks, canned server: $$mode (about 4 min; raw output: test/bench/bench-$$mode.txt)"; \
+		echo "== running the client benchmarks, canned server: $$mode (about 5 min; raw output: test/bench/bench-$$mode.txt)"; \
 		(cd test/bench && BENCH_SERVER=$$mode $(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) .) > test/bench/bench-$$mode.txt \
 			|| { cat test/bench/bench-$$mode.txt; exit 1; }; \
 		sed -E '$(BENCH_IMPL_SED)' test/bench/bench-$$mode.txt > test/bench/bench-$$mode-impl.txt; \
