@@ -59,7 +59,10 @@ type credentialPageJSON struct {
 	Items      []credentialJSON `json:"items"`
 }
 
-func (p *credentialPageJSON) decode(r io.Reader) error { return decodeJSON(r, p) }
+func (p *credentialPageJSON) decode(r io.Reader) error {
+	*p = credentialPageJSON{} // a retry decodes into the struct of the failed attempt
+	return decodeJSON(r, p)
+}
 
 func (p *credentialPageJSON) page() CredentialPage {
 	out := CredentialPage{TotalCount: int(p.TotalCount)}

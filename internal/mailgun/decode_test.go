@@ -114,18 +114,48 @@ func TestFlexTypes(t *testing.T) {
 	}
 }
 
-// TestReadAnswer: the hand-written decoder's reader takes a whole answer,
-// however the body delivers it, and cuts off an endless one.
+// TestReadAnswer: the hand-written decoders' reader takes a whole answer,
+// however the body delivers it, and cuts off an endless one just past the
+// bound.
 func TestReadAnswer(t *testing.T) {
 	bp, err := readAnswer(iotest.OneByteReader(strings.NewReader(FixtureGetDomain)))
 	if err != nil || string(*bp) != FixtureGetDomain {
 		t.Fatalf("one byte at a time: %v", err)
 	}
 	putAnswer(bp)
-	if _, err := readAnswer(iotest.TimeoutReader(strings.NewReader(FixtureGetDomain))); err == nil {
-		t.Error("a read error was not returned")
+	bp, err = readAnswer(iotest.TimeoutReader(strings.NewReader(FixtureGetDomain)))
+	if err == nil || string(*bp) != FixtureGetDomain {
+		t.Errorf("a read error: %v, with %d bytes read", err, len(*bp))
 	}
-	if _, err := readAnswer(io.MultiReader(strings.NewReader(`{"domain": {"name": "`), endless{})); err != errAnswerTooLarge {
-		t.Errorf("endless answer: %v", err)
+	bp, err = readAnswer(io.MultiReader(strings.NewReader(`{"domain": {"name": "`), endless{}))
+	if err != errAnswerTooLarge || len(*bp) != maxAnswer+1 {
+		t.Errorf("endless answer: %v after %d bytes, want %v after %d", err, len(*bp), errAnswerTooLarge, maxAnswer+1)
+	}
+}
+
+// TestDecodeAnswerAsDecoder: what follows a whole answer does not matter,
+// as for json.Decoder.Decode; a broken read of an incomplete one is
+// reported as the read error.
+func TestDecodeAnswerAsDecoder(t *testing.T) {
+	whole := `{"domain": {"name": "example.com"}}`
+	cases := []struct {
+		reason string
+		body   io.Reader
+		want   error // nil, or the error expected
+	}{
+		{"read error after the value", iotest.DataErrReader(io.MultiReader(strings.NewReader(whole), iotest.ErrReader(io.ErrUnexpectedEOF))), nil},
+		{"more than maxAnswer after the value", io.MultiReader(strings.NewReader(whole+" "), endless{}), nil},
+		{"read error inside the value", io.MultiReader(strings.NewReader(`{"domain": {"na`), iotest.ErrReader(io.ErrUnexpectedEOF)), io.ErrUnexpectedEOF},
+	}
+	for _, tc := range cases {
+		d := newDomainInfoJSON()
+		err := d.decode(tc.body)
+		if err != tc.want {
+			t.Errorf("%s: %v, want %v", tc.reason, err, tc.want)
+		}
+		if err == nil && d.info().Domain.Name != "example.com" {
+			t.Errorf("%s: decoded %+v", tc.reason, d.info().Domain)
+		}
+		d.release()
 	}
 }

@@ -227,17 +227,15 @@ func (d *domainInfoJSON) release() {
 
 func (d *domainInfoJSON) decode(r io.Reader) error {
 	d.prepare()
-	bp, err := readAnswer(r)
-	if err == nil {
-		err = d.decodeBytes(*bp)
-		putAnswer(bp)
-	}
-	return d.finish(err)
+	return d.finish(decodeAnswer(r, d.decodeBytes))
 }
 
-// prepare readies d for an answer: the arena, and the record lists in d's
-// space, their elements pointing at the arena.
+// prepare readies d for an answer, from zero (a retry decodes into the
+// struct of the failed attempt, whose fields may point into that attempt's
+// arena): the arena, and the record lists in d's space, their elements
+// pointing at the arena.
 func (d *domainInfoJSON) prepare() {
+	*d = domainInfoJSON{ar: d.ar.emptied()}
 	d.ar.start()
 	d.Domain.setArena(&d.ar)
 	for i := range d.space {
@@ -291,7 +289,10 @@ type domainPageJSON struct {
 	Items      []domainJSON `json:"items"`
 }
 
-func (p *domainPageJSON) decode(r io.Reader) error { return decodeJSON(r, p) }
+func (p *domainPageJSON) decode(r io.Reader) error {
+	*p = domainPageJSON{} // a retry decodes into the struct of the failed attempt
+	return decodeJSON(r, p)
+}
 
 func (p *domainPageJSON) page() DomainPage {
 	out := DomainPage{TotalCount: int(p.TotalCount)}

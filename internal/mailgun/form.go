@@ -24,18 +24,14 @@ import (
 type form struct {
 	b       []byte                        // build buffer, pooled
 	sent    []byte                        // what every attempt sends; set by seal
-	getBody func() (io.ReadCloser, error) // f.newBody, bound once per pooled form
+	getBody func() (io.ReadCloser, error) // Request.GetBody over sent; set by seal
 }
 
 // maxPooledForm keeps one huge body (4 KiB route expressions are the
 // largest expected) from pinning memory in the pool forever.
 const maxPooledForm = 64 << 10
 
-var formPool = sync.Pool{New: func() any {
-	f := &form{b: make([]byte, 0, 512)}
-	f.getBody = f.newBody
-	return f
-}}
+var formPool = sync.Pool{New: func() any { return &form{b: make([]byte, 0, 512)} }}
 
 // newForm returns an empty form.
 func newForm() *form {
@@ -45,8 +41,14 @@ func newForm() *form {
 }
 
 // seal fixes the body the call sends; do calls it once, before the first
-// attempt.
-func (f *form) seal() { f.sent = bytes.Clone(f.b) }
+// attempt. GetBody is bound to the copy, not to the pooled form: a
+// transport that called it after the call (net/http does not; a wrapper
+// might) gets this call's body, never the next user's of the form.
+func (f *form) seal() {
+	sent := bytes.Clone(f.b)
+	f.sent = sent
+	f.getBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(sent)), nil }
+}
 
 // release returns the form to the pool once the call is over. The build
 // buffer is wiped because it may hold a password. The sealed copy is left
@@ -54,7 +56,7 @@ func (f *form) seal() { f.sent = bytes.Clone(f.b) }
 // password's own string, read from its Secret.
 func (f *form) release() {
 	clear(f.b)
-	f.sent = nil
+	f.sent, f.getBody = nil, nil
 	if cap(f.b) <= maxPooledForm {
 		formPool.Put(f)
 	}
@@ -108,14 +110,6 @@ func (f *form) addOptBool(key string, v *bool) {
 }
 
 func (f *form) empty() bool { return len(f.b) == 0 }
-
-// newBody is Request.GetBody: a fresh reader over the sealed body, which
-// lets the transport resend a request it could not write on a stale
-// keep-alive connection. net/http calls it only inside RoundTrip, while
-// the call still holds the form.
-func (f *form) newBody() (io.ReadCloser, error) {
-	return io.NopCloser(bytes.NewReader(f.sent)), nil
-}
 
 // bodyInto points r (a field of the attempt's one allocation) at the sealed
 // body and returns it as a request body. io.NopCloser over a *bytes.Reader

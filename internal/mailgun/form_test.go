@@ -57,17 +57,21 @@ func TestFormBodyLifetime(t *testing.T) {
 	var r bytes.Reader
 	b1 := f.bodyInto(&r)
 	b2, _ := f.getBody()
+	getBody := f.getBody
 	build := f.b
 	f.release() // the call is over
-	for i, b := range []io.ReadCloser{b1, b2} {
+	f = newForm() // the pool may hand the same form to the next call
+	f.add("password", "someone-else")
+	f.seal()
+	defer f.release()
+	b3, _ := getBody() // a late GetBody gets the first call's body, never the next one's
+	for i, b := range []io.ReadCloser{b1, b2, b3} {
 		if got, _ := io.ReadAll(b); string(got) != "password=hunter22" {
 			t.Errorf("body %d read %q after release", i+1, got)
 		}
 		_ = b.Close()
 	}
-	for _, c := range build {
-		if c != 0 {
-			t.Fatal("released build buffer still holds the password")
-		}
+	if bytes.Contains(build[:cap(build)], []byte("hunter22")) {
+		t.Fatal("released build buffer still holds the password")
 	}
 }

@@ -12,7 +12,9 @@ import "errors"
 // as encoding/json matches them, and an answer that encoding/json would
 // reject (invalid JSON, a value of the wrong type, a field's own error)
 // fails. Where encoding/json decodes on after a type error to report it at
-// the end, these stop at once: a failed answer's fields are never used.
+// the end, these stop at once. Either way the fields of a failed answer
+// are not used: the call fails, or its retry decodes again from zero (each
+// decode starts by zeroing its struct; TestRetryAfterMalformedAnswer).
 //
 // FuzzDecodeDomain and FuzzArenaDecoders check both against encoding/json.
 

@@ -212,7 +212,7 @@ func literalEnd(b []byte, i int, lit string) (int, error) {
 // value is validated whole (valueEnd) and handed over raw. Where
 // encoding/json validates the whole answer first, the cursor may find a
 // syntax error after it has decoded some fields; the answer fails either
-// way, and a failed answer's fields are never used.
+// way, and its fields are not used (see handdecode.go).
 type cursor struct {
 	b     []byte
 	i     int
@@ -332,30 +332,46 @@ func matchKey(key []byte, name string) bool {
 	return string(key) == name || bytes.EqualFold(key, []byte(name))
 }
 
-// readAnswer reads a whole answer into a pooled buffer (bounded by
-// maxAnswer); putAnswer returns it.
+// decodeAnswer reads an answer and decodes it with decode, accepting what
+// json.Decoder.Decode accepts: once the answer's first value is whole, a
+// read error after it (a Content-Length longer than the body) or more than
+// maxAnswer bytes after it do not matter. If the answer does not decode
+// and its reading failed, the read error is what happened and is
+// returned. (One difference remains: Decode stops reading at the end of
+// the value, this reads to the end of the body, so an answer whose body
+// never ends fails at the request timeout.)
+func decodeAnswer(r io.Reader, decode func(answer []byte) error) error {
+	bp, readErr := readAnswer(r)
+	err := decode(*bp)
+	putAnswer(bp)
+	if err != nil && readErr != nil {
+		return readErr
+	}
+	return err
+}
+
+// readAnswer reads an answer into a pooled buffer (putAnswer returns it):
+// to its end, or up to a read error, or to maxAnswer+1 bytes
+// (errAnswerTooLarge). The buffer holds what was read in every case.
 func readAnswer(r io.Reader) (*[]byte, error) {
 	bp := answerBufPool.Get().(*[]byte)
 	b := (*bp)[:0]
 	for {
+		if len(b) > maxAnswer {
+			*bp = b
+			return bp, errAnswerTooLarge
+		}
 		if len(b) == cap(b) {
-			if len(b) >= maxAnswer {
-				*bp = b[:0]
-				putAnswer(bp)
-				return nil, errAnswerTooLarge
-			}
 			b = append(b, 0)[:len(b)]
 		}
-		n, err := r.Read(b[len(b):cap(b)])
+		n, err := r.Read(b[len(b):min(cap(b), maxAnswer+1)])
 		b = b[:len(b)+n]
-		if err == io.EOF {
-			*bp = b
-			return bp, nil
-		}
 		if err != nil {
-			*bp = b[:0]
-			putAnswer(bp)
-			return nil, err
+			*bp = b
+			if err == io.EOF {
+				return bp, nil
+			}
+			return bp, err
 		}
 	}
 }

@@ -157,8 +157,11 @@ func (r *routeAnswerJSON) release() {
 }
 
 func (r *routeAnswerJSON) decode(rd io.Reader) error {
-	// Route points at nested, whose strings go to the arena; "route": null
-	// still sets it to nil.
+	// From zero (a retry decodes into the struct of the failed attempt,
+	// whose fields may point into that attempt's arena). Route points at
+	// nested, whose strings go to the arena; "route": null still sets it
+	// to nil.
+	*r = routeAnswerJSON{created: r.created, ar: r.ar.emptied()}
 	r.ar.start()
 	r.nested.setArena(&r.ar)
 	r.routeJSON.setArena(&r.ar)
@@ -214,11 +217,8 @@ func (p *routePageJSON) decode(r io.Reader) error {
 		buf[i].setArena(&p.ar)
 	}
 	p.Items = buf[:0]
-	bp, err := readAnswer(r)
-	if err == nil {
-		err = p.decodeBytes(*bp)
-		putAnswer(bp)
-	}
+	p.TotalCount = 0 // the elements are reset above; a retry may follow a failed attempt
+	err := decodeAnswer(r, p.decodeBytes)
 	if terr := p.ar.freeze(); err == nil {
 		err = terr
 	}

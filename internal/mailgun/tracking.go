@@ -105,7 +105,10 @@ type trackingJSON struct {
 	} `json:"tracking"`
 }
 
-func (t *trackingJSON) decode(r io.Reader) error { return decodeJSON(r, t) }
+func (t *trackingJSON) decode(r io.Reader) error {
+	*t = trackingJSON{} // a retry decodes into the struct of the failed attempt
+	return decodeJSON(r, t)
+}
 
 func (t *trackingJSON) tracking() Tracking {
 	tr := &t.Tracking

@@ -200,15 +200,14 @@ func (w *webhooksJSON) release() {
 
 // decode puts every URL into one arena.
 func (w *webhooksJSON) decode(r io.Reader) error {
+	// From zero: a retry decodes into the struct of the failed attempt,
+	// whose fields may point into that attempt's arena.
+	*w = webhooksJSON{ar: w.ar.emptied()}
 	w.ar.start()
 	for _, e := range w.events() {
 		e.URLs.ar, e.URL.ar = &w.ar, &w.ar
 	}
-	bp, err := readAnswer(r)
-	if err == nil {
-		err = w.decodeBytes(*bp)
-		putAnswer(bp)
-	}
+	err := decodeAnswer(r, w.decodeBytes)
 	if terr := w.ar.freeze(); err == nil {
 		err = terr
 	}
@@ -252,4 +251,7 @@ type webhookJSON struct {
 	Webhook webhookURLs `json:"webhook"`
 }
 
-func (w *webhookJSON) decode(r io.Reader) error { return decodeJSON(r, w) }
+func (w *webhookJSON) decode(r io.Reader) error {
+	*w = webhookJSON{} // a retry decodes into the struct of the failed attempt
+	return decodeJSON(r, w)
+}
