@@ -59,7 +59,7 @@ func TestFormBodyLifetime(t *testing.T) {
 	b2, _ := f.getBody()
 	getBody := f.getBody
 	build := f.b
-	f.release() // the call is over
+	f.release()   // the call is over
 	f = newForm() // the pool may hand the same form to the next call
 	f.add("password", "someone-else")
 	f.seal()
