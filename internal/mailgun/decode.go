@@ -436,8 +436,8 @@ func (l *strList) parse(data []byte) bool {
 			if i >= len(data) || data[i] != '"' {
 				return false
 			}
-			end := stringEnd(data, i)
-			if end < 0 {
+			end, err := stringLitEnd(data, i)
+			if err != nil {
 				return false
 			}
 			off := len(buf)
@@ -471,20 +471,6 @@ func skipSpace(b []byte, i int) int {
 		i++
 	}
 	return i
-}
-
-// stringEnd returns the index after the string literal starting at b[i]
-// ('"'), or -1.
-func stringEnd(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
-		}
-	}
-	return -1
 }
 
 // appendUnquoted appends the content of the JSON string literal s (with its
