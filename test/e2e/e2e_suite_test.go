@@ -180,8 +180,9 @@ func dumpOnFailure(p *harness.Process) {
 	})
 }
 
-// accountYAML is a MailgunAccount on the test's emulator with its Secret.
-func (e *env) accountYAML(key string) string {
+// secretYAML is the Secret holding the API key that accountYAML (and the
+// samples) read.
+func secretYAML(key string) string {
 	return fmt.Sprintf(`apiVersion: v1
 kind: Secret
 metadata:
@@ -189,7 +190,12 @@ metadata:
 type: Opaque
 stringData:
   api-key: %s
----
+`, key)
+}
+
+// accountYAML is a MailgunAccount on the test's emulator with its Secret.
+func (e *env) accountYAML(key string) string {
+	return secretYAML(key) + fmt.Sprintf(`---
 apiVersion: mailgun.operator.dev/v1alpha1
 kind: MailgunAccount
 metadata:
@@ -199,7 +205,7 @@ spec:
   apiKeySecretRef:
     name: mailgun-api-key
     key: api-key
-`, key, e.emu.URL)
+`, e.emu.URL)
 }
 
 // lines returns the non-empty lines of s.

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"fmt"
 	"strings"
 	"time"
 
@@ -22,16 +21,7 @@ var _ = Describe("The manager's logs", func() {
 		b := make([]byte, 12)
 		_, _ = rand.Read(b)
 		wrongKey := "key-wrong-" + hex.EncodeToString(b)
-		secret := func(key string) string {
-			return e.write("secret.yaml", fmt.Sprintf(`apiVersion: v1
-kind: Secret
-metadata:
-  name: mailgun-api-key
-type: Opaque
-stringData:
-  api-key: %s
-`, key))
-		}
+		secret := func(key string) string { return e.write("secret.yaml", secretYAML(key)) }
 
 		By("applying the samples")
 		kubectl("apply", "-k", dir, "-n", e.ns)
