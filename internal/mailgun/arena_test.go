@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun/mailguntest"
 )
 
 // The wire types as they were before the arena: plain strings and slices
@@ -100,8 +102,8 @@ type refWebhooks struct {
 
 func arenaInputs() []string {
 	in := []string{
-		FixtureGetDomain, FixtureCreateDomain, FixtureListRoutes, FixtureCreateRoute, FixtureGetRoute,
-		FixtureUpdateRouteTopLevel, FixtureListWebhooks, FixtureGetWebhook, FixtureGetWebhookLegacy,
+		mailguntest.FixtureGetDomain, mailguntest.FixtureCreateDomain, mailguntest.FixtureListRoutes, mailguntest.FixtureCreateRoute, mailguntest.FixtureGetRoute,
+		mailguntest.FixtureUpdateRouteTopLevel, mailguntest.FixtureListWebhooks, mailguntest.FixtureGetWebhook, mailguntest.FixtureGetWebhookLegacy,
 		"", "null", "{}", "[]", "{", `"x"`, `{"items": null}`, `{"items": []}`, `{"total_count": -1, "items": [null, {}]}`,
 		`{"domain": {"id": "a\"b\\c\/d\u00e9\ud83d\ude00\ud800x", "name": "caf\u00e9 \xff", "smtp_login": null, "created_at": 5}}`,
 		`{"domain": {"name": "a", "name": "b", "tracking_host": "ü"}, "sending_dns_records": [{"name": "x", "value": "y"}, null, {"name": 1}, {}, {}, {"name": "6th"}], "receiving_dns_records": null}`,

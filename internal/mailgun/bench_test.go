@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun/mailguntest"
 )
 
 // BenchmarkDispatch builds method and path (with query for list ops) of
@@ -49,7 +51,7 @@ func BenchmarkDispatchEscaped(b *testing.B) {
 // the server's and net/http's; BenchmarkGetDomainInMemory isolates the
 // client's.
 func BenchmarkGetDomain(b *testing.B) {
-	body := []byte(FixtureGetDomain)
+	body := []byte(mailguntest.FixtureGetDomain)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)
@@ -61,7 +63,7 @@ func BenchmarkGetDomain(b *testing.B) {
 // BenchmarkGetDomainInMemory: the client alone, with a RoundTripper that
 // answers from memory (no sockets, no server).
 func BenchmarkGetDomainInMemory(b *testing.B) {
-	benchGetDomain(b, "https://api.mailgun.net", cannedTransport{body: FixtureGetDomain})
+	benchGetDomain(b, "https://api.mailgun.net", cannedTransport{body: mailguntest.FixtureGetDomain})
 }
 
 // BenchmarkSetOpenTracking: a PUT with a pooled form body, in memory.
@@ -109,7 +111,7 @@ func (t cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}, nil
 }
 
-// BenchmarkDecodeDomain: the domain answer (FixtureGetDomain, 5 records)
+// BenchmarkDecodeDomain: the domain answer (mailguntest.FixtureGetDomain, 5 records)
 // decoded by the hand-written decoder and, for comparison, by encoding/json
 // into the same structs (the decoder GetDomain used before, and the
 // reference FuzzDecodeDomain checks it against).
@@ -122,10 +124,10 @@ func BenchmarkDecodeDomain(b *testing.B) {
 		{"encoding-json", (*domainInfoJSON).decodeWithEncodingJSON},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			r := strings.NewReader(FixtureGetDomain)
+			r := strings.NewReader(mailguntest.FixtureGetDomain)
 			b.ReportAllocs()
 			for b.Loop() {
-				r.Reset(FixtureGetDomain)
+				r.Reset(mailguntest.FixtureGetDomain)
 				d := newDomainInfoJSON()
 				if err := c.decode(d, r); err != nil {
 					b.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun/mailguntest"
 )
 
 // TestDecoderPoolHygiene: a pooled decoder never carries bytes or errors
@@ -118,13 +120,13 @@ func TestFlexTypes(t *testing.T) {
 // however the body delivers it, and cuts off an endless one just past the
 // bound.
 func TestReadAnswer(t *testing.T) {
-	bp, err := readAnswer(iotest.OneByteReader(strings.NewReader(FixtureGetDomain)))
-	if err != nil || string(*bp) != FixtureGetDomain {
+	bp, err := readAnswer(iotest.OneByteReader(strings.NewReader(mailguntest.FixtureGetDomain)))
+	if err != nil || string(*bp) != mailguntest.FixtureGetDomain {
 		t.Fatalf("one byte at a time: %v", err)
 	}
 	putAnswer(bp)
-	bp, err = readAnswer(iotest.TimeoutReader(strings.NewReader(FixtureGetDomain)))
-	if err == nil || string(*bp) != FixtureGetDomain {
+	bp, err = readAnswer(iotest.TimeoutReader(strings.NewReader(mailguntest.FixtureGetDomain)))
+	if err == nil || string(*bp) != mailguntest.FixtureGetDomain {
 		t.Errorf("a read error: %v, with %d bytes read", err, len(*bp))
 	}
 	bp, err = readAnswer(io.MultiReader(strings.NewReader(`{"domain": {"name": "`), endless{}))

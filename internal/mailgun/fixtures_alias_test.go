@@ -1,23 +1,23 @@
 package mailgun_test
 
-import "github.com/mailgun-operator/mailgun-operator/internal/mailgun"
+import "github.com/mailgun-operator/mailgun-operator/internal/mailgun/mailguntest"
 
 // Short names for the shared fixtures.
 const (
-	domainJSON              = mailgun.FixtureDomain
-	recordsJSON             = mailgun.FixtureRecords
-	getDomainJSON           = mailgun.FixtureGetDomain
-	createDomainJSON        = mailgun.FixtureCreateDomain
-	listDomainsJSON         = mailgun.FixtureListDomains
-	trackingJSON            = mailgun.FixtureTracking
-	trackingHTMLOnlyJSON    = mailgun.FixtureTrackingHTMLOnly
-	listWebhooksJSON        = mailgun.FixtureListWebhooks
-	getWebhookJSON          = mailgun.FixtureGetWebhook
-	getWebhookLegacyJSON    = mailgun.FixtureGetWebhookLegacy
-	routeObjJSON            = mailgun.FixtureRouteObj
-	createRouteJSON         = mailgun.FixtureCreateRoute
-	getRouteJSON            = mailgun.FixtureGetRoute
-	updateRouteTopLevelJSON = mailgun.FixtureUpdateRouteTopLevel
-	listRoutesJSON          = mailgun.FixtureListRoutes
-	listCredentialsJSON     = mailgun.FixtureListCredentials
+	domainJSON              = mailguntest.FixtureDomain
+	recordsJSON             = mailguntest.FixtureRecords
+	getDomainJSON           = mailguntest.FixtureGetDomain
+	createDomainJSON        = mailguntest.FixtureCreateDomain
+	listDomainsJSON         = mailguntest.FixtureListDomains
+	trackingJSON            = mailguntest.FixtureTracking
+	trackingHTMLOnlyJSON    = mailguntest.FixtureTrackingHTMLOnly
+	listWebhooksJSON        = mailguntest.FixtureListWebhooks
+	getWebhookJSON          = mailguntest.FixtureGetWebhook
+	getWebhookLegacyJSON    = mailguntest.FixtureGetWebhookLegacy
+	routeObjJSON            = mailguntest.FixtureRouteObj
+	createRouteJSON         = mailguntest.FixtureCreateRoute
+	getRouteJSON            = mailguntest.FixtureGetRoute
+	updateRouteTopLevelJSON = mailguntest.FixtureUpdateRouteTopLevel
+	listRoutesJSON          = mailguntest.FixtureListRoutes
+	listCredentialsJSON     = mailguntest.FixtureListCredentials
 )

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun/mailguntest"
 )
 
 // Fuzz targets: robustness (no panic on any answer) plus invariants. The
@@ -108,7 +110,7 @@ func decodeSeeds(f *testing.F, good ...string) {
 // encoding/json decoding the same structs: the same answers decode, to the
 // same values.
 func FuzzDecodeDomain(f *testing.F) {
-	decodeSeeds(f, FixtureGetDomain, FixtureCreateDomain)
+	decodeSeeds(f, mailguntest.FixtureGetDomain, mailguntest.FixtureCreateDomain)
 	for _, s := range domainDecodeSeeds {
 		f.Add([]byte(s))
 	}
@@ -159,7 +161,7 @@ func (d *domainInfoJSON) decodeWithEncodingJSON(r io.Reader) error {
 }
 
 func FuzzDecodeDomains(f *testing.F) {
-	decodeSeeds(f, FixtureListDomains)
+	decodeSeeds(f, mailguntest.FixtureListDomains)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p domainPageJSON
 		if p.decode(bytes.NewReader(data)) != nil {
@@ -172,7 +174,7 @@ func FuzzDecodeDomains(f *testing.F) {
 }
 
 func FuzzDecodeTracking(f *testing.F) {
-	decodeSeeds(f, FixtureTracking, FixtureTrackingHTMLOnly)
+	decodeSeeds(f, mailguntest.FixtureTracking, mailguntest.FixtureTrackingHTMLOnly)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var tr trackingJSON
 		if tr.decode(bytes.NewReader(data)) != nil {
@@ -185,7 +187,7 @@ func FuzzDecodeTracking(f *testing.F) {
 }
 
 func FuzzDecodeWebhooks(f *testing.F) {
-	decodeSeeds(f, FixtureListWebhooks, `{"webhooks": {"delivered": {"url": ""}, "opened": {"urls": [""]}}}`)
+	decodeSeeds(f, mailguntest.FixtureListWebhooks, `{"webhooks": {"delivered": {"url": ""}, "opened": {"urls": [""]}}}`)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var w webhooksJSON
 		if w.decode(bytes.NewReader(data)) != nil {
@@ -200,7 +202,7 @@ func FuzzDecodeWebhooks(f *testing.F) {
 }
 
 func FuzzDecodeWebhook(f *testing.F) {
-	decodeSeeds(f, FixtureGetWebhook, FixtureGetWebhookLegacy)
+	decodeSeeds(f, mailguntest.FixtureGetWebhook, mailguntest.FixtureGetWebhookLegacy)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var w webhookJSON
 		if w.decode(bytes.NewReader(data)) != nil {
@@ -213,7 +215,7 @@ func FuzzDecodeWebhook(f *testing.F) {
 }
 
 func FuzzDecodeRoute(f *testing.F) {
-	decodeSeeds(f, FixtureCreateRoute, FixtureGetRoute, FixtureUpdateRouteTopLevel,
+	decodeSeeds(f, mailguntest.FixtureCreateRoute, mailguntest.FixtureGetRoute, mailguntest.FixtureUpdateRouteTopLevel,
 		`{"route": {"id": "a", "actions": [{"x": 1}]}}`, `{"route": {"id": "a", "priority": "x"}}`)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// Read strictly, then as a create answer (lenient once the id is in).
@@ -234,7 +236,7 @@ func FuzzDecodeRoute(f *testing.F) {
 }
 
 func FuzzDecodeRoutes(f *testing.F) {
-	decodeSeeds(f, FixtureListRoutes)
+	decodeSeeds(f, mailguntest.FixtureListRoutes)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p routePageJSON
 		if p.decode(bytes.NewReader(data)) != nil {
@@ -247,7 +249,7 @@ func FuzzDecodeRoutes(f *testing.F) {
 }
 
 func FuzzDecodeCredentials(f *testing.F) {
-	decodeSeeds(f, FixtureListCredentials)
+	decodeSeeds(f, mailguntest.FixtureListCredentials)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p credentialPageJSON
 		if p.decode(bytes.NewReader(data)) != nil {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun/mailguntest"
 )
 
 // What every benchmark asks for.
@@ -23,28 +25,12 @@ const (
 	routesTotal   = routesPerPage * routesPages
 )
 
-// The answers, in the exact shapes of /work/shared/MAILGUN_API.md (the
-// same shapes as the fixtures of internal/mailgun).
+// The answers, in the exact shapes of MAILGUN_API.md (the same shapes as
+// the fixtures in internal/mailgun/mailguntest).
 
-const domainObj = `{
-  "id": "5f8d2f1e0a4b3c0001a1b2c3",
-  "name": "example.com",
-  "state": "unverified",
-  "type": "custom",
-  "created_at": "Mon, 19 Oct 2020 06:12:14 GMT",
-  "smtp_login": "postmaster@example.com",
-  "spam_action": "disabled",
-  "wildcard": false,
-  "require_tls": true,
-  "skip_verification": false,
-  "is_disabled": false,
-  "web_prefix": "email",
-  "web_scheme": "https",
-  "use_automatic_sender_security": true,
-  "message_ttl": 259200,
-  "tracking_host": "email.example.com",
-  "mailfrom_host": ""
-}`
+// The domain object is the client tests' own fixture (the same bytes the
+// published figures were measured with).
+const domainObj = mailguntest.FixtureDomain
 
 // GET /v4/domains/{name}
 const getDomainAnswer = `{"domain": ` + domainObj + `,

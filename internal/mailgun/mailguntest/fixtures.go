@@ -1,8 +1,10 @@
-package mailgun
+package mailguntest
 
-// Answers in the exact shapes of MAILGUN_API.md, as Mailgun sends them.
-// They are exported (in test builds only) so the external tests use them
-// too, and they seed the fuzz corpora.
+// Answers in the exact shapes of MAILGUN_API.md, as Mailgun sends them:
+// the client's tests replay them, they seed its fuzz corpora, and the
+// benchmarks against mailgun-go (test/bench) answer with them. They are
+// constants of their own, not the emulator's output, so that the client is
+// tested against Mailgun's shapes and not only against the emulator.
 
 const FixtureDomain = `{
   "id": "5f8d2f1e0a4b3c0001a1b2c3",
