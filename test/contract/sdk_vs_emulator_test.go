@@ -344,10 +344,18 @@ func TestSDKVsEmulatorWebhooks(t *testing.T) {
 		t.Errorf("GetWebhook after delete: %v, want status 404", err)
 	}
 	// A fourth URL is over Mailgun's limit of three: the emulator refuses
-	// it, so the SDK's repeated fields are counted, not merged.
+	// it, so the SDK's repeated fields are counted, not merged. The refusal
+	// carries its text under "message" or "Reason" (SetWebhookErrorKey);
+	// the SDK reads the status either way.
 	four := append(slices.Clone(three), "https://hooks.example.com/f")
-	if err := mg.CreateWebhook(ctx(t), d, "clicked", four); mailgungo.GetStatusFromErr(err) != 400 {
-		t.Errorf("CreateWebhook with four URLs: %v, want status 400", err)
+	for _, key := range []mailguntest.ErrorKey{mailguntest.ErrorMessage, mailguntest.ErrorReason} {
+		em.SetWebhookErrorKey(key)
+		if err := mg.CreateWebhook(ctx(t), d, "clicked", four); mailgungo.GetStatusFromErr(err) != 400 {
+			t.Errorf("error key %v: CreateWebhook with four URLs: %v, want status 400", key, err)
+		}
+	}
+	if _, ok := em.Webhooks(d)["clicked"]; ok {
+		t.Error("a refused CreateWebhook left a webhook behind")
 	}
 }
 
@@ -488,5 +496,20 @@ func TestSDKVsEmulatorCredentials(t *testing.T) {
 	}
 	if err := mg.DeleteCredential(ctx(t), d, alice); mailgungo.GetStatusFromErr(err) != 404 {
 		t.Errorf("DeleteCredential of a deleted login: %v, want status 404", err)
+	}
+}
+
+// The emulator checks the SDK's Basic auth: user "api", the key as
+// password; another key answers 401.
+func TestSDKVsEmulatorAuth(t *testing.T) {
+	em := newEmulator(t)
+	em.PutDomain(mailguntest.Domain{Name: "auth.example.com"})
+	mg, _ := newSDK(t, em.URL)
+	if _, err := mg.GetDomain(ctx(t), "auth.example.com", nil); err != nil {
+		t.Fatalf("GetDomain with the key: %v", err)
+	}
+	em.SetAPIKey("key-rotated")
+	if _, err := mg.GetDomain(ctx(t), "auth.example.com", nil); mailgungo.GetStatusFromErr(err) != 401 {
+		t.Errorf("GetDomain with an old key: %v, want status 401", err)
 	}
 }
