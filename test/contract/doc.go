@@ -17,11 +17,12 @@
 //     the values that state holds.
 //
 // Neither the SDK nor its mock is the API itself. Where one of them
-// contradicts the public API reference (documentation.mailgun.com, see
-// docs/mailgun-api.md), the test names the reference and asserts the
-// reference's behaviour instead: the request our side sends, or the state
-// read back through another call. Each such case also asserts what the
-// pinned SDK or mock does, so that upgrading the pin tells which cases
+// contradicts the public API reference (docs/mailgun-api.md, "Where the
+// SDK's mock differs from the reference", gives the sources), the test
+// names the reference and asserts the reference's behaviour instead: the
+// request our side sends, or the answer and state of our emulator, which
+// follows the reference. Each such case also asserts what the pinned SDK
+// or mock does, as a tripwire: upgrading the pin then tells which cases
 // have been fixed upstream. The cases, each in a test whose name starts
 // with TestDeviation:
 //
