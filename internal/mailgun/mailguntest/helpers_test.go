@@ -38,8 +38,8 @@ type call struct {
 	// urlencoded forces a urlencoded body where multipart would be sent:
 	// domain create and update are sent multipart unless this is set.
 	urlencoded bool
-	key       string     // API key; "" means testKey, noAuth means none
-	user      string     // basic auth user; "" means "api"
+	key        string // API key; "" means testKey, noAuth means none
+	user       string // basic auth user; "" means "api"
 }
 
 const noAuth = "\x00none"

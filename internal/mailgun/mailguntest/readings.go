@@ -29,11 +29,12 @@ const (
 type RouteUpdateAnswer uint8
 
 const (
+	// RouteAnswerNested wraps the route in "route", like create and get,
+	// as the API reference shows it.
+	RouteAnswerNested RouteUpdateAnswer = iota
 	// RouteAnswerFlat puts the route's fields at the top level beside
-	// "message", as the official SDK decodes it.
-	RouteAnswerFlat RouteUpdateAnswer = iota
-	// RouteAnswerNested wraps them in "route", like create and get.
-	RouteAnswerNested
+	// "message", the only shape the official SDK decodes.
+	RouteAnswerFlat
 )
 
 // ErrorKey is the JSON key a webhook endpoint's 4xx answer carries its text
