@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -81,6 +83,29 @@ func do(t *testing.T, method, u, body, ctype string, auth bool) (int, []byte) {
 
 const formType = "application/x-www-form-urlencoded"
 
+// asMultipart re-encodes a urlencoded form as multipart/form-data, the only
+// body a domain create reads, and returns it with its content type.
+func asMultipart(t *testing.T, form string) (string, string) {
+	t.Helper()
+	v, err := url.ParseQuery(form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, vs := range v {
+		for _, x := range vs {
+			if err := mw.WriteField(k, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String(), mw.FormDataContentType()
+}
+
 func TestRunArguments(t *testing.T) {
 	cases := []struct {
 		reason string
@@ -141,7 +166,8 @@ func TestRunTakesKeyFromEnvironment(t *testing.T) {
 
 func TestServeAndShutdown(t *testing.T) {
 	base, stop := start(t, "--api-key", key)
-	if code, body := do(t, "POST", base+"/v4/domains", "name=example.com", formType, true); code != 200 {
+	mp, mpType := asMultipart(t, "name=example.com")
+	if code, body := do(t, "POST", base+"/v4/domains", mp, mpType, true); code != 200 {
 		t.Fatalf("create: %d %s", code, body)
 	}
 	if code, _ := do(t, "GET", base+"/_emulator/state", "", "", false); code != 404 {
@@ -205,6 +231,10 @@ func getState(t *testing.T, base string) stateDump {
 func TestAdminAPI(t *testing.T) {
 	base, _ := start(t, "--api-key", key, "--state-endpoint")
 	api := func(method, path, body string) (int, []byte) {
+		if method == "POST" && path == "/v4/domains" {
+			mp, mpType := asMultipart(t, body)
+			return do(t, method, base+path, mp, mpType, true)
+		}
 		return do(t, method, base+path, body, formType, true)
 	}
 

@@ -1,6 +1,6 @@
 // Package mailgun is the operator's one HTTP client for the Mailgun API.
 //
-// Design, in short (see /DESIGN.md "The client"):
+// Design, in short:
 //
 //   - One *Client per process with one tuned http.Transport; an Account is a
 //     small comparable value (base URL + precomputed Authorization header), so
