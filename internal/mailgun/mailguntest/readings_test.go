@@ -40,6 +40,9 @@ func TestDomainBodies(t *testing.T) {
 					t.Error("a refused create made the domain")
 				}
 			}},
+		{reason: "domain flags are true/false only, as the reference types them and the SDK sends them", setup: putExample,
+			call:   call{method: "PUT", path: "/v4/domains/example.com", form: form("wildcard", "yes")},
+			status: 400, errMsg: "is not true or false"},
 		{reason: "other endpoints keep reading urlencoded bodies", setup: putExample,
 			call:   call{method: "PUT", path: "/v3/domains/example.com/tracking/open", form: form("active", "yes")},
 			status: 200, errMsg: ""},
