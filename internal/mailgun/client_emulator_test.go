@@ -826,3 +826,22 @@ func TestWrongBaseURL(t *testing.T) {
 		t.Error("the domain was deleted through a wrong base URL")
 	}
 }
+
+// TestUnauthorizedBodies: both 401 bodies Mailgun is seen to send are a
+// bad key, never anything else.
+func TestUnauthorizedBodies(t *testing.T) {
+	for _, text := range []bool{false, true} {
+		s := mailguntest.NewServer(emuKey)
+		s.SetUnauthorizedText(text)
+		a, err := mailgun.NewAccount(s.URL, "key-wrong-0123456789")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = mailgun.New(testOptions()).GetDomain(context.Background(), a, "example.com")
+		var e *mailgun.Error
+		if !errors.Is(err, mailgun.ErrUnauthorized) || !errors.As(err, &e) || e.Message != "Forbidden" {
+			t.Errorf("text body %v: %v, want unauthorized with message Forbidden", text, err)
+		}
+		s.Close()
+	}
+}

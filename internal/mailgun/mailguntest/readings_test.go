@@ -139,3 +139,16 @@ func TestDomainDeletedInBackground(t *testing.T) {
 		t.Errorf("re-create after deletion: status %d: %s", r.status, r.body)
 	}
 }
+
+// TestUnauthorizedReadings: a wrong key answers 401 with the documented
+// JSON message, or with the plain text clients of the real API report.
+func TestUnauthorizedReadings(t *testing.T) {
+	s := newTestServer(t)
+	r := send(t, s, call{method: "GET", path: "/v4/domains", key: "key-wrong"})
+	checkError(t, "documented 401", r, 401, "Forbidden")
+	s.SetUnauthorizedText(true)
+	r = send(t, s, call{method: "GET", path: "/v4/domains", key: "key-wrong"})
+	if r.status != 401 || string(r.body) != "Forbidden" || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") {
+		t.Errorf("text 401: %d %q (%s)", r.status, r.body, r.header.Get("Content-Type"))
+	}
+}

@@ -190,6 +190,7 @@ func (s *Server) operation(e endpoint) http.Handler {
 		}
 		s.st.sweepDeleted(s.now())
 		authorized := s.authorized(r)
+		textAuth := s.rd.unauthorizedText
 		var f Fault
 		var faulted bool
 		if authorized {
@@ -201,6 +202,12 @@ func (s *Server) operation(e endpoint) http.Handler {
 
 		if !authorized {
 			w.Header().Set("WWW-Authenticate", `Basic realm="MG API"`)
+			if textAuth {
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				w.WriteHeader(http.StatusUnauthorized)
+				_, _ = w.Write([]byte("Forbidden"))
+				return
+			}
 			writeMessage(w, http.StatusUnauthorized, "Forbidden")
 			return
 		}
