@@ -84,9 +84,11 @@ func (e *Engine[T]) finish(ctx context.Context, orig, obj T, out outcome) (ctrl.
 	return ctrl.Result{RequeueAfter: out.requeueAfter}, nil
 }
 
-// patchStatus writes status when, and only when, it changed.
+// patchStatus writes status when, and only when, it changed: any of it, not
+// only the conditions, or what an adapter recorded (the password version
+// applied, say) would be lost and re-applied on every sync.
 func (e *Engine[T]) patchStatus(ctx context.Context, orig, obj T) error {
-	return patchStatus(ctx, e.Client, orig, obj, orig.GetManagedStatus(), obj.GetManagedStatus())
+	return patchStatus(ctx, e.Client, orig, obj, orig.GetWholeStatus(), obj.GetWholeStatus())
 }
 
 // sync makes Mailgun match the spec of a live object.

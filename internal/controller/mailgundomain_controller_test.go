@@ -138,7 +138,8 @@ var _ = Describe("MailgunDomain", func() {
 })
 
 // syncPeriodsPass waits until the operator has read the domain n more
-// times: n drift checks, each a sync period apart.
+// times: n drift checks, each a sync period apart for a domain whose DNS is
+// verified (an unverified one is also re-verified every DNS check).
 func syncPeriodsPass(w *world, n int) {
 	start := w.mg.Calls(mailguntest.OpGetDomain)
 	EventuallyWithOffset(1, func() int { return w.mg.Calls(mailguntest.OpGetDomain) - start },
@@ -150,6 +151,7 @@ var _ = Describe("MailgunDomain as the real API behaves (docs/mailgun-api.md)", 
 		w := newWorld()
 		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "smtp", Namespace: w.ns},
 			StringData: map[string]string{"password": "first-password"}})).To(Succeed())
+		w.mg.SetDNSValid("settings.example.com", true) // no DNS re-checks: only drift checks
 		d := newDomain(w, "settings", "settings.example.com")
 		d.Spec.SpamAction, d.Spec.WebScheme, d.Spec.WebPrefix = "tag", "https", "track"
 		d.Spec.Wildcard, d.Spec.RequireTLS, d.Spec.SkipVerification = ptr(false), ptr(false), ptr(false)
@@ -192,6 +194,7 @@ var _ = Describe("MailgunDomain as the real API behaves (docs/mailgun-api.md)", 
 		func(reading mailguntest.ClickReading) {
 			w := newWorld()
 			w.mg.SetClickReading(reading)
+			w.mg.SetDNSValid("click.example.com", true) // no DNS re-checks: only drift checks
 			d := newDomain(w, "click", "click.example.com")
 			d.Spec.Tracking = &v1alpha1.Tracking{Click: v1alpha1.ClickTrackingHTMLOnly}
 			Expect(k8s.Create(ctx, d)).To(Succeed())
@@ -215,7 +218,7 @@ var _ = Describe("MailgunDomain as the real API behaves (docs/mailgun-api.md)", 
 
 	It("stalls with reason Forbidden, and Mailgun's message, when Mailgun answers 403", func() {
 		w := newWorld()
-		w.mg.InjectFault(mailguntest.OpCreateDomain, mailguntest.Fault{Status: 403,
+		w.mg.InjectFault(mailguntest.OpCreateDomain, mailguntest.Fault{Status: 403, Times: 1000,
 			Body: `{"message": "You have reached the maximum number of domains for your plan"}`})
 		d := newDomain(w, "plan", "plan.example.com")
 		Expect(k8s.Create(ctx, d)).To(Succeed())
