@@ -1,7 +1,6 @@
 package mailgun
 
 import (
-	"encoding/json"
 	"math"
 	"net/http"
 	"strconv"
@@ -57,7 +56,8 @@ func Classify(op Operation, status int, header http.Header, body []byte) *Error 
 
 // errorMessage takes Mailgun's message from {"message": ...} (most
 // endpoints), {"Reason": ...} (v4 webhooks) or {"error": ...}, else the raw
-// text. json matches keys case-insensitively, so "Message"/"reason" work too.
+// text. Names match case-insensitively (unmarshalOptions), so
+// "Message"/"reason" work too.
 func errorMessage(body []byte) string {
 	var m struct {
 		Message string `json:"message"`
@@ -65,7 +65,7 @@ func errorMessage(body []byte) string {
 		Error   string `json:"error"`
 	}
 	trimmed := strings.TrimSpace(string(body))
-	if strings.HasPrefix(trimmed, "{") && json.Unmarshal(body, &m) == nil {
+	if strings.HasPrefix(trimmed, "{") && unmarshal(body, &m) == nil {
 		switch {
 		case m.Message != "":
 			return sanitize(m.Message)
