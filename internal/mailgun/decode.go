@@ -43,25 +43,34 @@ var errAnswerTooLarge = errors.New("answer larger than 32 MiB")
 // readAnswer reads a whole answer, at most maxAnswer bytes, into a pooled
 // buffer; putAnswer returns it. A read error (a body cut short of its
 // Content-Length) is returned: the answer is incomplete.
-func readAnswer(r io.Reader) (*bytes.Buffer, error) {
-	buf := answerPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	_, err := buf.ReadFrom(io.LimitReader(r, maxAnswer+1))
-	if err == nil && buf.Len() > maxAnswer {
+func readAnswer(r io.Reader) (*answerBuf, error) {
+	a := answerPool.Get().(*answerBuf)
+	a.Reset()
+	a.limit = io.LimitedReader{R: r, N: maxAnswer + 1}
+	_, err := a.ReadFrom(&a.limit)
+	a.limit.R = nil
+	if err == nil && a.Len() > maxAnswer {
 		err = errAnswerTooLarge
 	}
-	return buf, err
+	return a, err
 }
 
-var answerPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// answerBuf is a pooled answer buffer with its limited reader, which would
+// otherwise be an allocation per answer.
+type answerBuf struct {
+	bytes.Buffer
+	limit io.LimitedReader
+}
+
+var answerPool = sync.Pool{New: func() any { return new(answerBuf) }}
 
 // maxPooledAnswer keeps one huge answer (a page of 1000 domains) from
 // pinning its buffer in the pool.
 const maxPooledAnswer = 64 << 10
 
-func putAnswer(buf *bytes.Buffer) {
-	if buf.Cap() <= maxPooledAnswer {
-		answerPool.Put(buf)
+func putAnswer(a *answerBuf) {
+	if a.Cap() <= maxPooledAnswer {
+		answerPool.Put(a)
 	}
 }
 

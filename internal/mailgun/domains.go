@@ -203,17 +203,26 @@ func (d *domainInfoJSON) decode(b []byte) error {
 	return unmarshal(b, d)
 }
 
+// info converts to the public type, with one allocation for both lists.
 func (d *domainInfoJSON) info() DomainInfo {
-	return DomainInfo{Domain: d.Domain.domain(), SendingDNSRecords: records(d.Sending), ReceivingDNSRecords: records(d.Receiving)}
-}
-
-func records(in []dnsRecordJSON) []DNSRecord {
-	if len(in) == 0 {
-		return nil
+	out := DomainInfo{Domain: d.Domain.domain()}
+	ns, nr := len(d.Sending), len(d.Receiving)
+	if ns+nr == 0 {
+		return out
 	}
-	out := make([]DNSRecord, len(in))
-	for i := range in {
-		out[i] = in[i].record()
+	recs := make([]DNSRecord, 0, ns+nr)
+	for i := range d.Sending {
+		recs = append(recs, d.Sending[i].record())
+	}
+	for i := range d.Receiving {
+		recs = append(recs, d.Receiving[i].record())
+	}
+	// Capacity-limited, so appending to one list cannot overwrite the other.
+	if ns > 0 {
+		out.SendingDNSRecords = recs[:ns:ns]
+	}
+	if nr > 0 {
+		out.ReceivingDNSRecords = recs[ns:]
 	}
 	return out
 }

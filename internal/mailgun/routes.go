@@ -122,7 +122,7 @@ func (r *routeJSON) route() Route {
 // routeAnswerJSON reads {"route": {...}} (create, get) and also a route
 // whose fields are at the top level next to "message" (Mailgun's PUT answer).
 type routeAnswerJSON struct {
-	Route *routeJSON `json:"route"`
+	Route routeJSON `json:"route"`
 	routeJSON
 	created bool // answer of a POST that Mailgun accepted
 }
@@ -153,7 +153,7 @@ func (r *routeAnswerJSON) decode(b []byte) error {
 }
 
 func (r *routeAnswerJSON) route() Route {
-	if r.Route != nil && r.Route.ID != "" {
+	if r.Route.ID != "" {
 		return r.Route.route()
 	}
 	return r.routeJSON.route()
