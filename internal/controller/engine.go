@@ -226,7 +226,7 @@ func (e *Engine[T]) inGrace(obj T) (time.Duration, bool) {
 // mayHaveCreated is false only when Mailgun surely made nothing: it answered
 // with a client error, or the request never left.
 func mayHaveCreated(err error) bool {
-	return !(errors.Is(err, mailgun.ErrInvalid) || errors.Is(err, mailgun.ErrUnauthorized) ||
+	return !(errors.Is(err, mailgun.ErrInvalid) || errors.Is(err, mailgun.ErrUnauthorized) || errors.Is(err, mailgun.ErrForbidden) ||
 		errors.Is(err, mailgun.ErrConflict) || errors.Is(err, mailgun.ErrRateLimited) ||
 		errors.Is(err, mailgun.ErrNotFound))
 }
@@ -262,7 +262,9 @@ func (e *Engine[T]) deleteExternal(ctx context.Context, obj T) (outcome, bool) {
 	}
 	if err != nil && !errors.Is(err, mailgun.ErrNotFound) {
 		out := classify(err, time.Now())
-		out.message = "cannot delete from Mailgun (set deletionPolicy: Orphan to let go without deleting): " + out.message
+		if out.err != nil { // a failure, not a wait for Mailgun to finish
+			out.message = "cannot delete from Mailgun (set deletionPolicy: Orphan to let go without deleting): " + out.message
+		}
 		return out, false
 	}
 	e.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Deleted", "Delete", "deleted the object from Mailgun")

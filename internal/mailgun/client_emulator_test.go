@@ -235,7 +235,24 @@ func TestClientAgainstEmulator(t *testing.T) {
 
 		// Tracking and DKIM.
 		{
-			name: "GetTracking", reason: "htmlonly click and footers read back", setup: seed,
+			name: "GetTracking documented reading", reason: "htmlonly click reads back as active true (docs/mailgun-api.md, Tracking); footers read back", setup: seed,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return ok(c.GetTracking(ctx, a, "example.com"))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpGetTracking: 1},
+			check: func(t *testing.T, _ *mailguntest.Server, got any) {
+				want := mailgun.Tracking{Click: true, Unsubscribe: true, UnsubscribeHTMLFooter: "<p>bye</p>", UnsubscribeTextFooter: "bye"}
+				if got != want {
+					t.Errorf("tracking %+v, want %+v", got, want)
+				}
+			},
+		},
+		{
+			name: "GetTracking string reading", reason: "htmlonly click read back as the string \"htmlonly\" is told apart",
+			setup: func(s *mailguntest.Server) {
+				seed(s)
+				s.SetClickReading(mailguntest.ClickAsString)
+			},
 			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
 				return ok(c.GetTracking(ctx, a, "example.com"))
 			},
@@ -468,7 +485,11 @@ func TestClientAgainstEmulator(t *testing.T) {
 			kind: mailgun.ErrNotFound, calls: map[mailguntest.Op]int{mailguntest.OpGetRoute: 1},
 		},
 		{
-			name: "UpdateRoute partial", reason: "only the description changes; the top-level answer decodes", setup: seed,
+			name: "UpdateRoute partial", reason: "only the description changes; the flat answer (the SDK's reading) decodes",
+			setup: func(s *mailguntest.Server) {
+				seed(s)
+				s.SetRouteUpdateAnswer(mailguntest.RouteAnswerFlat)
+			},
 			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
 				return ok(c.UpdateRoute(ctx, a, "0123456789abcdef01234567", mailgun.RouteRequest{Description: ptr("owner=uid-1 v2")}))
 			},
@@ -480,6 +501,38 @@ func TestClientAgainstEmulator(t *testing.T) {
 				}
 				if r := s.Routes()[0]; r.Description != "owner=uid-1 v2" || r.Expression != `match_recipient(".*@example.com")` {
 					t.Errorf("emulator %+v", r)
+				}
+			},
+		},
+		{
+			name: "UpdateRoute nested answer", reason: "the reference's shape, the route under \"route\" (the emulator's default), decodes too",
+			setup: seed,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return ok(c.UpdateRoute(ctx, a, "0123456789abcdef01234567", mailgun.RouteRequest{Priority: ptr(7)}))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpUpdateRoute: 1},
+			check: func(t *testing.T, _ *mailguntest.Server, got any) {
+				rt := got.(mailgun.Route)
+				if rt.ID != "0123456789abcdef01234567" || rt.Priority != 7 || rt.Expression != `match_recipient(".*@example.com")` || len(rt.Actions) != 2 {
+					t.Errorf("answer %+v", rt)
+				}
+			},
+		},
+		{
+			name: "CreateWebhook invalid, Reason body", reason: "a 400 whose text is under \"Reason\" is invalid, with that text",
+			setup: func(s *mailguntest.Server) {
+				seed(s)
+				s.SetWebhookErrorKey(mailguntest.ErrorReason)
+			},
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				// The error is the result here, so that check can read it.
+				return c.CreateWebhook(ctx, a, "example.com", mailgun.EventOpened, []string{"https://1", "https://2", "https://3", "https://4"}), nil
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpCreateWebhook: 1},
+			check: func(t *testing.T, _ *mailguntest.Server, got any) {
+				var e *mailgun.Error
+				if err, _ := got.(error); !errors.Is(err, mailgun.ErrInvalid) || !errors.As(err, &e) || e.Message != "Too many URLs: a webhook takes at most 3" {
+					t.Errorf("error %v does not carry the Reason text", got)
 				}
 			},
 		},
@@ -743,5 +796,52 @@ func TestEmulatorReadsMakeNoWrites(t *testing.T) {
 	}
 	if s.Writes() != 0 || s.TotalCalls() != 5 {
 		t.Errorf("writes %d, calls %d", s.Writes(), s.TotalCalls())
+	}
+}
+
+// TestWrongBaseURL: an account whose base URL points at no API (here one
+// ending in /v3) gets 404s without JSON. They must not read as "the object
+// is gone", which would make the operator re-create objects or let go of
+// finalizers: the client reports them as invalid, naming the base URL.
+func TestWrongBaseURL(t *testing.T) {
+	s := mailguntest.NewServer(emuKey)
+	defer s.Close()
+	seed(s)
+	a, err := mailgun.NewAccount(s.URL+"/v3", emuKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mailgun.New(testOptions())
+	for name, call := range map[string]func() error{
+		"GetDomain":    func() error { _, err := c.GetDomain(context.Background(), a, "example.com"); return err },
+		"DeleteDomain": func() error { return c.DeleteDomain(context.Background(), a, "example.com") },
+		"GetRoute":     func() error { _, err := c.GetRoute(context.Background(), a, "0123456789abcdef01234567"); return err },
+	} {
+		err := call()
+		if errors.Is(err, mailgun.ErrNotFound) || !errors.Is(err, mailgun.ErrInvalid) || !strings.Contains(err.Error(), "apiBaseURL") {
+			t.Errorf("%s through a wrong base URL: %v, want an invalid-request error naming apiBaseURL", name, err)
+		}
+	}
+	if _, ok := s.Domain("example.com"); !ok {
+		t.Error("the domain was deleted through a wrong base URL")
+	}
+}
+
+// TestUnauthorizedBodies: both 401 bodies Mailgun is seen to send are a
+// bad key, never anything else.
+func TestUnauthorizedBodies(t *testing.T) {
+	for _, text := range []bool{false, true} {
+		s := mailguntest.NewServer(emuKey)
+		s.SetUnauthorizedText(text)
+		a, err := mailgun.NewAccount(s.URL, "key-wrong-0123456789")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = mailgun.New(testOptions()).GetDomain(context.Background(), a, "example.com")
+		var e *mailgun.Error
+		if !errors.Is(err, mailgun.ErrUnauthorized) || !errors.As(err, &e) || e.Message != "Forbidden" {
+			t.Errorf("text body %v: %v, want unauthorized with message Forbidden", text, err)
+		}
+		s.Close()
 	}
 }

@@ -115,7 +115,7 @@ func TestCreateDomain(t *testing.T) {
 		{reason: "a multipart create takes every option",
 			call: call{method: "POST", path: "/v4/domains", multipart: true, form: form(
 				"name", "example.com", "smtp_password", "s3cret", "spam_action", "tag", "wildcard", "true",
-				"web_scheme", "https", "web_prefix", "track", "require_tls", "true", "skip_verification", "yes",
+				"web_scheme", "https", "web_prefix", "track", "require_tls", "true", "skip_verification", "true",
 				"dkim_selector", "s1", "dkim_key_size", "2048", "force_dkim_authority", "true", "message_ttl", "60")},
 			status: 200,
 			check: func(t *testing.T, s *Server) {
@@ -263,7 +263,7 @@ func TestDeleteDomain(t *testing.T) {
 				putExample(s)
 				s.PutWebhook("example.com", "delivered", []string{"https://h.example/"})
 			},
-			call: call{method: "DELETE", path: "/v3/domains/example.com"}, status: 200, body: `{"message":"Domain has been deleted"}`,
+			call: call{method: "DELETE", path: "/v3/domains/example.com"}, status: 200, body: `{"message":"Domain will be deleted in the background"}`,
 			check: func(t *testing.T, s *Server) {
 				if _, ok := s.Domain("example.com"); ok {
 					t.Error("domain still there")

@@ -64,6 +64,14 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, *requestError
 	return r.Form, nil
 }
 
+// isMultipart reports whether the request body is multipart/form-data, the
+// only body POST /v4/domains and PUT /v4/domains/{name} read
+// (docs/mailgun-api.md, "Request bodies").
+func isMultipart(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "multipart/form-data"
+}
+
 // has reports whether key was sent at all, so "sent empty" and "not sent" can
 // be told apart for partial updates.
 func has(v url.Values, key string) bool {
@@ -94,6 +102,25 @@ func optBool(v url.Values, key string, dst *bool) *requestError {
 		return badRequest("Invalid value for '" + key + "': " + strconv.Quote(v.Get(key)) + " is not a boolean")
 	}
 	*dst = b
+	return nil
+}
+
+// optStrictBool reads an optional flag of the v4 domain endpoints, which
+// the API reference types as booleans ("true"/"false", as the official SDK
+// sends them): a client that regressed to yes/no is refused rather than
+// guessed at (docs/mailgun-api.md, "Domains").
+func optStrictBool(v url.Values, key string, dst *bool) *requestError {
+	if !has(v, key) {
+		return nil
+	}
+	switch v.Get(key) {
+	case "true":
+		*dst = true
+	case "false":
+		*dst = false
+	default:
+		return badRequest("Invalid value for '" + key + "': " + strconv.Quote(v.Get(key)) + " is not true or false")
+	}
 	return nil
 }
 
