@@ -3,8 +3,6 @@ package mailgun
 import (
 	"cmp"
 	"context"
-
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Route is an inbound route. Routes are account-wide; Mailgun makes the id.
@@ -135,10 +133,11 @@ type routeAnswerJSON struct {
 func (r *routeAnswerJSON) decode(b []byte) error {
 	*r = routeAnswerJSON{created: r.created} // a retry decodes into the struct of the failed attempt
 	err := unmarshal(b, r)
-	if err == nil || !r.created || !jsontext.Value(b).IsValid(unmarshalOptions) {
+	if err == nil || !r.created {
 		return err
 	}
-	// Read the id alone: every other member is skipped unread.
+	// Read the id alone: every other member is skipped (still checked to be
+	// JSON, so a cut-off answer fails here too).
 	var ids struct {
 		Route struct {
 			ID string `json:"id"`
