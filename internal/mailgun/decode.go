@@ -14,9 +14,9 @@ import (
 // Answers are decoded with github.com/go-json-experiment/json, the
 // prototype of the standard library's encoding/json/v2, into ordinary
 // structs that list only the fields the operator uses. It was chosen over
-// encoding/json by measurement: on the GetDomain answer it takes about a
-// third of the time and a fifth of the allocations
-// (BenchmarkDecodeDomain, docs/benchmarks.md).
+// encoding/json by measurement: on the GetDomain answer it takes about
+// half the time and a third of the allocations (BenchmarkDecodeDomain,
+// docs/benchmarks.md).
 
 // unmarshalOptions keep encoding/json's leniency, which the answers were
 // decoded with before: member names match case-insensitively when no
