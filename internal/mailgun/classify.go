@@ -2,13 +2,14 @@ package mailgun
 
 import (
 	"bytes"
-	"encoding/json"
 	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // maxMessage bounds Error.Message: it ends up in status conditions and
@@ -71,7 +72,8 @@ func Classify(op Operation, status int, header http.Header, body []byte) *Error 
 
 // errorMessage takes Mailgun's message from {"message": ...} (most
 // endpoints), {"Reason": ...} (v4 webhooks) or {"error": ...}, else the raw
-// text. json matches keys case-insensitively, so "Message"/"reason" work too.
+// text. Names match case-insensitively (unmarshalOptions), so
+// "Message"/"reason" work too.
 func errorMessage(body []byte) string {
 	var m struct {
 		Message string `json:"message"`
@@ -79,7 +81,7 @@ func errorMessage(body []byte) string {
 		Error   string `json:"error"`
 	}
 	trimmed := strings.TrimSpace(string(body))
-	if strings.HasPrefix(trimmed, "{") && json.Unmarshal(body, &m) == nil {
+	if strings.HasPrefix(trimmed, "{") && unmarshal(body, &m) == nil {
 		switch {
 		case m.Message != "":
 			return sanitize(m.Message)
@@ -183,9 +185,9 @@ func retrySeconds(body []byte) (float64, bool) {
 		return 0, false
 	}
 	var m struct {
-		RetrySeconds json.RawMessage `json:"retry-seconds"`
+		RetrySeconds jsontext.Value `json:"retry-seconds"`
 	}
-	if json.Unmarshal(body, &m) != nil || len(m.RetrySeconds) == 0 {
+	if unmarshal(body, &m) != nil || len(m.RetrySeconds) == 0 {
 		return 0, false
 	}
 	v := strings.Trim(string(m.RetrySeconds), `"`)
