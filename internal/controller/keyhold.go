@@ -32,10 +32,10 @@ import (
 // after the Secret still finds the key.
 const SecretFinalizer = "mailgun.operator.dev/api-key-in-use"
 
-// secretReleaseGrace is how long a deleted Secret of an account with live
+// secretReleaseGrace (a variable for tests) is how long a deleted Secret of an account with live
 // (not deleting) objects stays held: long enough for the rest of a prune or
 // a namespace deletion to mark the objects deleted.
-const secretReleaseGrace = time.Minute
+var secretReleaseGrace = time.Minute
 
 // holdSecret keeps the account's finalizer on the Secrets that need it and
 // takes it off the others: the Secret the account references now, and the

@@ -65,6 +65,8 @@ var _ = BeforeSuite(func() {
 	k8s, err = client.New(cfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
 
+	// A deleted Secret of an account in use is released after this long.
+	secretReleaseGrace = 3 * time.Second
 	// The manager's cache options, as cmd/manager sets them.
 	var cacheOpts cache.Options
 	SetCacheTransforms(&cacheOpts)
