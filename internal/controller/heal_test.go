@@ -236,3 +236,64 @@ var _ = Describe("The manager's cache", func() {
 		Expect(cached.ManagedFields).To(BeEmpty())
 	})
 })
+
+var _ = Describe("A pinned account", func() {
+	It("stalls its objects AccountChanged when pointed elsewhere while they use it, and creates nothing there", func() {
+		w := newWorld()
+		acct := &v1alpha1.MailgunAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: w.ns}}
+		r := newRoute(w, "pinned")
+		Expect(k8s.Create(ctx, r)).To(Succeed())
+		eventuallyReady(r)
+		Expect(get(acct).(*v1alpha1.MailgunAccount).Status.APIBaseURL).To(Equal(w.mg.URL))
+
+		elsewhere := mailguntest.NewServer(testKey)
+		DeferCleanup(elsewhere.Close)
+		get(acct)
+		acct.Spec.APIBaseURL = elsewhere.URL
+		Expect(k8s.Update(ctx, acct)).To(Succeed())
+		Eventually(stalledReason(acct)).Should(Equal("True/" + ReasonAccountChanged))
+		Eventually(stalledReason(r)).Should(Equal("True/" + ReasonAccountChanged))
+		Expect(elsewhere.TotalCalls()).To(BeZero())
+
+		// Deletion goes where the route lives.
+		Expect(k8s.Delete(ctx, r)).To(Succeed())
+		eventuallyGone(r)
+		Expect(w.mg.Routes()).To(BeEmpty())
+		// With no object left, the account follows its spec.
+		eventuallyReady(acct)
+		Expect(get(acct).(*v1alpha1.MailgunAccount).Status.APIBaseURL).To(Equal(elsewhere.URL))
+	})
+})
+
+var _ = Describe("Two resources claiming one Mailgun object", func() {
+	It("lets the older Route manage a routeID and never lets the younger delete it", func() {
+		w := newWorld()
+		id := w.mg.PutRoute(mailguntest.Route{Priority: 1, Expression: `match_recipient("x@mg.example.com")`, Actions: []string{"stop()"}})
+		older := newRoute(w, "older")
+		older.Spec.RouteID = id
+		Expect(k8s.Create(ctx, older)).To(Succeed())
+		eventuallyReady(older)
+		Expect(get(older).GetAnnotations()).To(HaveKeyWithValue(ExternalNameAnnotation, id))
+
+		younger := newRoute(w, "younger")
+		younger.Spec.RouteID = id
+		younger.Spec.DeletionPolicy = v1alpha1.DeletionDelete
+		Expect(k8s.Create(ctx, younger)).To(Succeed())
+		Eventually(stalledReason(younger)).Should(Equal("True/" + ReasonConflict))
+		Expect(k8s.Delete(ctx, younger)).To(Succeed())
+		eventuallyGone(younger)
+		Expect(w.mg.Routes()).To(HaveLen(1))
+		eventuallyReady(older)
+	})
+
+	It("lets the older MailgunDomain manage a domain", func() {
+		w := newWorld()
+		first := newDomain(w, "first", "twice.example.com")
+		Expect(k8s.Create(ctx, first)).To(Succeed())
+		eventuallyReady(first)
+		second := newDomain(w, "second", "twice.example.com")
+		Expect(k8s.Create(ctx, second)).To(Succeed())
+		Eventually(stalledReason(second)).Should(Equal("True/" + ReasonConflict))
+		Expect(get(second).(*v1alpha1.MailgunDomain).Status.Management).To(BeEmpty())
+	})
+})
