@@ -27,8 +27,12 @@ type world struct {
 
 // newWorld starts an emulator and a Ready MailgunAccount "default" for it in
 // a fresh namespace.
-func newWorld() *world {
-	mg := mailguntest.NewServer(testKey)
+func newWorld() *world { return newWorldWithKey(testKey) }
+
+// newWorldWithKey is newWorld with an emulator that accepts key: the
+// Mailgun client keeps its rate-limit pauses per key.
+func newWorldWithKey(key string) *world {
+	mg := mailguntest.NewServer(key)
 	DeferCleanup(mg.Close)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "mg-"}}
 	Expect(k8s.Create(ctx, ns)).To(Succeed())
@@ -36,7 +40,7 @@ func newWorld() *world {
 	// Runs before mg.Close: the test's objects are orphaned and deleted, so
 	// that they do not retry against a closed emulator while later tests run.
 	DeferCleanup(w.orphanAll)
-	w.createAccount("default", "mailgun-api-key", testKey)
+	w.createAccount("default", "mailgun-api-key", key)
 	return w
 }
 

@@ -272,6 +272,9 @@ func (x *domainExternal) updateDKIM(ctx context.Context, a mailgun.Account, d *v
 	return nil
 }
 
+// Identity is the domain's name.
+func (x *domainExternal) Identity(d *v1alpha1.MailgunDomain) string { return d.Spec.DomainName }
+
 // Delete asks Mailgun to delete the domain, then holds on until the name
 // answers 404: Mailgun deletes domains in the background, and letting the
 // object go earlier would let a re-created MailgunDomain of the same name

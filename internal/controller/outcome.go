@@ -2,7 +2,6 @@ package controller
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
@@ -37,8 +36,8 @@ type reasonError struct {
 func (e *reasonError) Error() string { return e.err.Error() }
 func (e *reasonError) Unwrap() error { return e.err }
 
-// stalledError marks err as needing the user: nothing is retried until the
-// object (or its account) changes.
+// stalledError marks err as needing the user. It is still checked again
+// with a backoff (see settle), so it heals by itself when the cause goes.
 func stalledError(reason string, err error) error {
 	return &reasonError{reason: reason, stalled: true, err: err}
 }
@@ -86,14 +85,25 @@ func classify(err error, now time.Time) outcome {
 		return outcome{phase: phaseStalled, reason: ReasonConflict, err: err,
 			message: "the object already exists in Mailgun in a form the operator cannot take over: " + err.Error()}
 	case errors.Is(err, mailgun.ErrRateLimited):
-		wait := minRateLimitWait
-		if at, ok := mailgun.RetryAfter(err); ok && at.Sub(now) > wait {
-			wait = at.Sub(now)
-		}
-		return outcome{phase: phaseReconciling, reason: ReasonRateLimited, requeueAfter: wait, err: err,
-			message: fmt.Sprintf("Mailgun is rate limiting this account; retrying in %s", wait.Round(time.Second))}
+		at, _ := mailgun.RetryAfter(err)
+		out := rateLimited(at, now)
+		out.err = err
+		return out
 	default:
 		return outcome{phase: phaseReconciling, reason: ReasonProgressingWithRetry, retry: true, err: err,
 			message: "retrying after a temporary failure: " + err.Error()}
 	}
+}
+
+// rateLimited is the outcome of a call refused, or not sent, because the
+// account is paused by a 429 until at (zero: unknown). The message never
+// names the wait: a countdown would change status (and wake every watcher)
+// on each check.
+func rateLimited(at, now time.Time) outcome {
+	wait := minRateLimitWait
+	if at.Sub(now) > wait {
+		wait = at.Sub(now)
+	}
+	return outcome{phase: phaseReconciling, reason: ReasonRateLimited, requeueAfter: wait,
+		message: "Mailgun is rate limiting this account; the operator tries again when the limit resets"}
 }
