@@ -3,6 +3,7 @@ package mailguntest
 import (
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"time"
 )
@@ -26,6 +27,14 @@ type Fault struct {
 	// it can also replace them (for example only a Retry-After HTTP date).
 	// Addition to the contract.
 	Header http.Header
+
+	// AfterApply serves the call first and only then acts out Delay and
+	// DropConnection on its answer: the write is made in Mailgun, but a
+	// client whose timeout is shorter than Delay, or whose connection is
+	// dropped, never hears of it. Status, RateLimitReset, Body and Header are
+	// ignored. This is a lost answer, the case a non-idempotent create must
+	// survive without making a second object. Addition to the contract.
+	AfterApply bool
 }
 
 type pendingFault struct {
@@ -124,6 +133,34 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 		writeMessage(w, status, http.StatusText(status))
 	}
 	return true
+}
+
+// serveThenFault serves the call into a buffer, so its write is applied, and
+// then acts out f's Delay and DropConnection before the answer can reach the
+// client (see Fault.AfterApply).
+func (s *Server) serveThenFault(w http.ResponseWriter, r *http.Request, f Fault, serve func(http.ResponseWriter, *http.Request)) {
+	rec := httptest.NewRecorder()
+	serve(rec, r)
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return // the client gave up: the answer is lost, the write stays
+		case <-s.closing:
+			return
+		}
+	}
+	if f.DropConnection {
+		dropConnection(w)
+		return
+	}
+	for k, vs := range rec.Header() {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
 }
 
 // dropConnection closes the connection without a response, which a client

@@ -192,6 +192,10 @@ func (s *Server) operation(e endpoint) http.Handler {
 			writeMessage(w, http.StatusUnauthorized, "Forbidden")
 			return
 		}
+		if faulted && f.AfterApply {
+			s.serveThenFault(w, r, f, func(w http.ResponseWriter, r *http.Request) { e.serve(s, w, r) })
+			return
+		}
 		if faulted && s.applyFault(w, r, f) {
 			return
 		}
