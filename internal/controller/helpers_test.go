@@ -28,7 +28,14 @@ type world struct {
 // newWorld starts an emulator and a Ready MailgunAccount "default" for it in
 // a fresh namespace.
 func newWorld() *world {
-	mg := mailguntest.NewServer(testKey)
+	return newWorldWithKey(testKey)
+}
+
+// newWorldWithKey is newWorld with an API key of its own. The client paces
+// and pauses (429) each key on its own, so tests that rate-limit must not
+// share one.
+func newWorldWithKey(key string) *world {
+	mg := mailguntest.NewServer(key)
 	DeferCleanup(mg.Close)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "mg-"}}
 	Expect(k8s.Create(ctx, ns)).To(Succeed())
@@ -36,7 +43,7 @@ func newWorld() *world {
 	// Runs before mg.Close: the test's objects are orphaned and deleted, so
 	// that they do not retry against a closed emulator while later tests run.
 	DeferCleanup(w.orphanAll)
-	w.createAccount("default", "mailgun-api-key", testKey)
+	w.createAccount("default", "mailgun-api-key", key)
 	return w
 }
 
