@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mailgun-operator/mailgun-operator/internal/controller"
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
 )
 
 // flags holds the manager's command line.
@@ -55,9 +56,10 @@ func registerFlags(fs *flag.FlagSet) *flags {
 	fs.DurationVar(&f.dnsCheckInterval, "dns-check-interval", controller.DefaultDNSCheckInterval,
 		"How often Mailgun is asked to check the DNS of an unverified domain again.")
 	fs.IntVar(&f.concurrency, "max-concurrent-reconciles", 4, "Objects of each kind reconciled in parallel.")
-	fs.Float64Var(&f.mailgunRate, "mailgun-requests-per-second", 10,
-		"Mailgun requests per second per account (token bucket); 0 means unlimited.")
-	fs.IntVar(&f.mailgunBurst, "mailgun-burst", 20, "Burst of the per-account Mailgun request bucket.")
+	fs.Float64Var(&f.mailgunRate, "mailgun-requests-per-second", mailgun.DefaultRequestsPerSecond,
+		"Mailgun requests per second per account (token bucket); 0 means unlimited. "+
+			"With the default burst, the default keeps every minute within Mailgun's 300 requests per minute per account.")
+	fs.IntVar(&f.mailgunBurst, "mailgun-burst", mailgun.DefaultBurst, "Burst of the per-account Mailgun request bucket.")
 	fs.DurationVar(&f.mailgunTimeout, "mailgun-timeout", 30*time.Second, "Timeout of one Mailgun request.")
 	fs.StringVar(&f.namespaces, "namespaces", "",
 		"Comma-separated namespaces to watch; empty watches every namespace.")

@@ -24,7 +24,8 @@ const maxRetryDelay = time.Hour
 //
 //	404 → ErrNotFound
 //	409, or 400 whose message says "already exist" → ErrConflict
-//	401, 403 → ErrUnauthorized
+//	401 → ErrUnauthorized
+//	403 → ErrForbidden (a plan limit or a permission, not the key)
 //	429 → ErrRateLimited, RetryAt from X-RateLimit-Reset or Retry-After
 //	other 4xx → ErrInvalid
 //	5xx and anything else unexpected (1xx, 3xx) → ErrTransient
@@ -38,8 +39,10 @@ func Classify(op Operation, status int, header http.Header, body []byte) *Error 
 	switch {
 	case status == http.StatusNotFound:
 		e.kind = ErrNotFound
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+	case status == http.StatusUnauthorized:
 		e.kind = ErrUnauthorized
+	case status == http.StatusForbidden:
+		e.kind = ErrForbidden
 	case status == http.StatusConflict:
 		e.kind = ErrConflict
 	case status == http.StatusTooManyRequests:

@@ -24,11 +24,15 @@ type Options struct {
 const (
 	DefaultTimeout             = 30 * time.Second
 	DefaultMaxIdleConnsPerHost = 64
-	DefaultRequestsPerSecond   = 10 // what callers should pass; 0 itself means unlimited
-	DefaultBurst               = 20
-	DefaultMaxRetries          = 3
-	DefaultRetryBaseDelay      = 200 * time.Millisecond
-	maxRetryBackoff            = 5 * time.Second
+	// DefaultRequestsPerSecond and DefaultBurst keep any 60 s window within
+	// Mailgun's documented 300 requests per minute per account for the
+	// Domains and Webhooks APIs (docs/mailgun-api.md, "Rate limits"):
+	// burst + 60 s × rate = 30 + 270 = 300.
+	DefaultRequestsPerSecond = 4.5 // what callers should pass; 0 itself means unlimited
+	DefaultBurst             = 30
+	DefaultMaxRetries        = 3
+	DefaultRetryBaseDelay    = 200 * time.Millisecond
+	maxRetryBackoff          = 5 * time.Second
 )
 
 // Client talks to Mailgun for any number of accounts. Make one per process

@@ -235,7 +235,24 @@ func TestClientAgainstEmulator(t *testing.T) {
 
 		// Tracking and DKIM.
 		{
-			name: "GetTracking", reason: "htmlonly click and footers read back", setup: seed,
+			name: "GetTracking documented reading", reason: "htmlonly click reads back as active true (docs/mailgun-api.md, Tracking); footers read back", setup: seed,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return ok(c.GetTracking(ctx, a, "example.com"))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpGetTracking: 1},
+			check: func(t *testing.T, _ *mailguntest.Server, got any) {
+				want := mailgun.Tracking{Click: true, Unsubscribe: true, UnsubscribeHTMLFooter: "<p>bye</p>", UnsubscribeTextFooter: "bye"}
+				if got != want {
+					t.Errorf("tracking %+v, want %+v", got, want)
+				}
+			},
+		},
+		{
+			name: "GetTracking string reading", reason: "htmlonly click read back as the string \"htmlonly\" is told apart",
+			setup: func(s *mailguntest.Server) {
+				seed(s)
+				s.SetClickReading(mailguntest.ClickAsString)
+			},
 			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
 				return ok(c.GetTracking(ctx, a, "example.com"))
 			},
@@ -468,7 +485,11 @@ func TestClientAgainstEmulator(t *testing.T) {
 			kind: mailgun.ErrNotFound, calls: map[mailguntest.Op]int{mailguntest.OpGetRoute: 1},
 		},
 		{
-			name: "UpdateRoute partial", reason: "only the description changes; the top-level answer decodes", setup: seed,
+			name: "UpdateRoute partial", reason: "only the description changes; the flat answer (the SDK's reading) decodes",
+			setup: func(s *mailguntest.Server) {
+				seed(s)
+				s.SetRouteUpdateAnswer(mailguntest.RouteAnswerFlat)
+			},
 			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
 				return ok(c.UpdateRoute(ctx, a, "0123456789abcdef01234567", mailgun.RouteRequest{Description: ptr("owner=uid-1 v2")}))
 			},
@@ -480,6 +501,38 @@ func TestClientAgainstEmulator(t *testing.T) {
 				}
 				if r := s.Routes()[0]; r.Description != "owner=uid-1 v2" || r.Expression != `match_recipient(".*@example.com")` {
 					t.Errorf("emulator %+v", r)
+				}
+			},
+		},
+		{
+			name: "UpdateRoute nested answer", reason: "the reference's shape, the route under \"route\" (the emulator's default), decodes too",
+			setup: seed,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return ok(c.UpdateRoute(ctx, a, "0123456789abcdef01234567", mailgun.RouteRequest{Priority: ptr(7)}))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpUpdateRoute: 1},
+			check: func(t *testing.T, _ *mailguntest.Server, got any) {
+				rt := got.(mailgun.Route)
+				if rt.ID != "0123456789abcdef01234567" || rt.Priority != 7 || rt.Expression != `match_recipient(".*@example.com")` || len(rt.Actions) != 2 {
+					t.Errorf("answer %+v", rt)
+				}
+			},
+		},
+		{
+			name: "CreateWebhook invalid, Reason body", reason: "a 400 whose text is under \"Reason\" is invalid, with that text",
+			setup: func(s *mailguntest.Server) {
+				seed(s)
+				s.SetWebhookErrorKey(mailguntest.ErrorReason)
+			},
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				// The error is the result here, so that check can read it.
+				return c.CreateWebhook(ctx, a, "example.com", mailgun.EventOpened, []string{"https://1", "https://2", "https://3", "https://4"}), nil
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpCreateWebhook: 1},
+			check: func(t *testing.T, _ *mailguntest.Server, got any) {
+				var e *mailgun.Error
+				if err, _ := got.(error); !errors.Is(err, mailgun.ErrInvalid) || !errors.As(err, &e) || e.Message != "Too many URLs: a webhook takes at most 3" {
+					t.Errorf("error %v does not carry the Reason text", got)
 				}
 			},
 		},

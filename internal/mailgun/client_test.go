@@ -2,7 +2,12 @@ package mailgun_test
 
 import (
 	"context"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
@@ -46,6 +51,7 @@ func TestOperations(t *testing.T) {
 		ans          answer
 		method, uri  string
 		body         string // exact form body; "" for none
+		multipart    bool   // body is sent as multipart/form-data; its fields, in order, urlencoded, must equal body
 		want         result
 	}{
 		{
@@ -76,7 +82,7 @@ func TestOperations(t *testing.T) {
 				})
 			},
 			ans:    answer{status: 201, body: createDomainJSON},
-			method: "POST", uri: "/v4/domains",
+			method: "POST", uri: "/v4/domains", multipart: true,
 			body: "name=example.com&smtp_password=s3cret+pw%26x&spam_action=tag&dkim_selector=mg&web_scheme=https&web_prefix=track" +
 				"&wildcard=true&force_dkim_authority=false&use_automatic_sender_security=true&require_tls=true&skip_verification=false&dkim_key_size=2048",
 			want: wantInfo,
@@ -87,7 +93,7 @@ func TestOperations(t *testing.T) {
 				return c.CreateDomain(ctx, a, mailgun.CreateDomainRequest{Name: "example.com"})
 			},
 			ans:    answer{body: createDomainJSON},
-			method: "POST", uri: "/v4/domains", body: "name=example.com",
+			method: "POST", uri: "/v4/domains", body: "name=example.com", multipart: true,
 			want: wantInfo,
 		},
 		{
@@ -107,7 +113,7 @@ func TestOperations(t *testing.T) {
 				})
 			},
 			ans:    answer{body: `{"message": "Domain has been updated"}`},
-			method: "PUT", uri: "/v4/domains/example.com",
+			method: "PUT", uri: "/v4/domains/example.com", multipart: true,
 			body: "spam_action=block&web_scheme=http&wildcard=true&require_tls=false",
 		},
 		{
@@ -360,10 +366,20 @@ func TestOperations(t *testing.T) {
 			if r.Method != tc.method || r.URI != tc.uri {
 				t.Errorf("%s: request %s %s, want %s %s", tc.reason, r.Method, r.URI, tc.method, tc.uri)
 			}
-			if r.Body != tc.body {
-				t.Errorf("%s: body\n got %q\nwant %q", tc.reason, r.Body, tc.body)
+			body, ctype := r.Body, r.ContentType
+			if tc.multipart {
+				body, ctype = multipartFields(t, r.ContentType, r.Body), "multipart/form-data"
+			} else if tc.body != "" {
+				ctype = strings.SplitN(ctype, ";", 2)[0]
 			}
-			if wantCT := "application/x-www-form-urlencoded"; tc.body != "" && r.ContentType != wantCT {
+			if body != tc.body {
+				t.Errorf("%s: body\n got %q\nwant %q", tc.reason, body, tc.body)
+			}
+			wantCT := "application/x-www-form-urlencoded"
+			if tc.multipart {
+				wantCT = "multipart/form-data"
+			}
+			if tc.body != "" && ctype != wantCT {
 				t.Errorf("%s: Content-Type %q, want %q", tc.reason, r.ContentType, wantCT)
 			}
 			if r.Auth != basicAuth(testKey) {
@@ -445,4 +461,36 @@ func TestRetryAfterMalformedAnswer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// multipartFields reads a multipart/form-data body and returns its fields in
+// order, urlencoded, so a case can state the expected fields as one string.
+// It fails the test if the body is not multipart or a part is not a plain
+// form field.
+func multipartFields(t *testing.T, contentType, body string) string {
+	t.Helper()
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		t.Fatalf("Content-Type %q is not multipart/form-data with a boundary", contentType)
+	}
+	mr := multipart.NewReader(strings.NewReader(body), params["boundary"])
+	var pairs []string
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("multipart body: %v", err)
+		}
+		if p.FileName() != "" {
+			t.Fatalf("part %q is a file, want a form field", p.FormName())
+		}
+		v, err := io.ReadAll(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pairs = append(pairs, url.QueryEscape(p.FormName())+"="+url.QueryEscape(string(v)))
+	}
+	return strings.Join(pairs, "&")
 }

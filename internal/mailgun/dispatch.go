@@ -103,15 +103,19 @@ type opSpec struct {
 	nseg       uint8
 	idempotent bool // GET, PUT, DELETE: safe to retry on a transient error
 	list       bool // takes ListOptions as skip/limit query
+	// body is how the request form is encoded (docs/mailgun-api.md,
+	// "Request bodies"); the zero value is urlencoded.
+	body bodyEncoding
 }
 
-// The Mailgun paths, from MAILGUN_API.md. Note domain delete is v3 while the
-// other domain calls are v4.
+// The Mailgun paths and body encodings, as docs/mailgun-api.md records them
+// with their sources. Note domain delete is v3 while the other domain calls
+// are v4, and that the v4 domain create and update take multipart bodies.
 var opTable = [numOperations]opSpec{
 	OpListDomains:  {method: http.MethodGet, lit: [3]string{"/v4/domains"}, idempotent: true, list: true},
-	OpCreateDomain: {method: http.MethodPost, lit: [3]string{"/v4/domains"}},
+	OpCreateDomain: {method: http.MethodPost, lit: [3]string{"/v4/domains"}, body: encMultipart},
 	OpGetDomain:    {method: http.MethodGet, lit: [3]string{"/v4/domains/"}, nseg: 1, idempotent: true},
-	OpUpdateDomain: {method: http.MethodPut, lit: [3]string{"/v4/domains/"}, nseg: 1, idempotent: true},
+	OpUpdateDomain: {method: http.MethodPut, lit: [3]string{"/v4/domains/"}, nseg: 1, idempotent: true, body: encMultipart},
 	OpVerifyDomain: {method: http.MethodPut, lit: [3]string{"/v4/domains/", "/verify"}, nseg: 1, idempotent: true},
 	OpDeleteDomain: {method: http.MethodDelete, lit: [3]string{"/v3/domains/"}, nseg: 1, idempotent: true},
 

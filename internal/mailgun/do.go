@@ -52,11 +52,13 @@ var scratchPool = sync.Pool{New: func() any { b := make([]byte, maxErrorBody); r
 func (c *Client) do(ctx context.Context, a Account, r *call) error {
 	if r.form != nil {
 		defer r.form.release()
-		r.form.seal()
 	}
 	op := r.op
 	if op >= numOperations {
 		return invalidArg(op, "unknown operation")
+	}
+	if r.form != nil {
+		r.form.seal(opTable[op].body)
 	}
 	if a.IsZero() {
 		return invalidArg(op, "no Mailgun account (zero Account)")
@@ -161,6 +163,12 @@ func (c *Client) attempt(ctx context.Context, a Account, st *accountState, sp *o
 		proto.GetBody = r.form.getBody
 		proto.ContentLength = int64(len(r.form.sent))
 		proto.Header = st.hdrForm
+		if ct := r.form.contentType; ct != "" {
+			// A multipart boundary is per body: a copy of the shared header.
+			h := st.hdrForm.Clone()
+			h["Content-Type"] = []string{ct}
+			proto.Header = h
+		}
 	}
 	req := proto.WithContext(actx)
 

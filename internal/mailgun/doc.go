@@ -11,7 +11,7 @@
 //   - Slot-lean: typed structs decode only the fields the operator uses,
 //     streamed from the body; form bodies are written into pooled buffers.
 //   - Honest errors: Classify is the one place that turns an answer into a
-//     sentinel (ErrNotFound, ErrConflict, ErrInvalid, ErrUnauthorized,
+//     sentinel (ErrNotFound, ErrConflict, ErrInvalid, ErrUnauthorized, ErrForbidden,
 //     ErrRateLimited, ErrTransient). Controllers never look at status codes.
 //   - The API key never appears in errors, logs, metrics or fmt output.
 package mailgun

@@ -18,8 +18,12 @@ var (
 	// ErrInvalid: any other 4xx: permanent for this spec, do not retry it
 	// unchanged. Also used for arguments the client refuses to send.
 	ErrInvalid = errors.New("invalid request")
-	// ErrUnauthorized: 401/403, permanent until the key changes.
+	// ErrUnauthorized: 401, the key is wrong or revoked.
 	ErrUnauthorized = errors.New("unauthorized")
+	// ErrForbidden: 403, the key is valid but may not do this, for
+	// example more domains than the plan allows (docs/mailgun-api.md,
+	// "Errors and status codes"). Not a credentials problem.
+	ErrForbidden = errors.New("forbidden")
 	// ErrRateLimited: 429 or the account's limiter is paused; see RetryAfter.
 	ErrRateLimited = errors.New("rate limited")
 	// ErrTransient: 5xx, timeouts, connection resets, EOF, malformed answers.

@@ -16,7 +16,7 @@ import (
 
 var sentinels = []error{
 	mailgun.ErrNotFound, mailgun.ErrConflict, mailgun.ErrInvalid,
-	mailgun.ErrUnauthorized, mailgun.ErrRateLimited, mailgun.ErrTransient,
+	mailgun.ErrUnauthorized, mailgun.ErrForbidden, mailgun.ErrRateLimited, mailgun.ErrTransient,
 }
 
 // checkKind asserts err matches want and no other sentinel.
@@ -71,9 +71,9 @@ func TestErrors(t *testing.T) {
 			kind: mailgun.ErrUnauthorized, requests: 1, msg: "cannot GetDomain: 401 Unauthorized: Forbidden",
 		},
 		{
-			name: "403", reason: "a key without rights is unauthorized too",
+			name: "403", reason: "a refusal of a valid key (a plan limit) is forbidden, not unauthorized, and not retried",
 			call: getDomain, answers: []answer{{status: 403, body: `{"message": "Forbidden"}`}},
-			kind: mailgun.ErrUnauthorized, requests: 1,
+			kind: mailgun.ErrForbidden, requests: 1,
 		},
 		{
 			name: "404 message", reason: "message from {\"message\"}",

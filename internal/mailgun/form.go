@@ -3,8 +3,26 @@ package mailgun
 import (
 	"bytes"
 	"io"
+	"mime/multipart"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
+)
+
+// bodyEncoding is how an operation's form goes on the wire. It is a column
+// of the operation table, not a choice of each call site: the API decides it
+// per endpoint (docs/mailgun-api.md, "Request bodies").
+type bodyEncoding uint8
+
+const (
+	// encURL is application/x-www-form-urlencoded, what most endpoints take.
+	encURL bodyEncoding = iota
+	// encMultipart is multipart/form-data. POST /v4/domains and PUT
+	// /v4/domains/{name} read only this: a urlencoded PUT answers 200 and
+	// changes nothing (mailgun-go PR #470), which is how domain updates
+	// once never reached Mailgun.
+	encMultipart
 )
 
 // form is an application/x-www-form-urlencoded body built by appending into
@@ -25,6 +43,9 @@ type form struct {
 	b       []byte                        // build buffer, pooled
 	sent    []byte                        // what every attempt sends; set by seal
 	getBody func() (io.ReadCloser, error) // Request.GetBody over sent; set by seal
+	// contentType is set by seal for a multipart body (its boundary is
+	// part of the type); empty means the account's urlencoded header.
+	contentType string
 }
 
 // maxPooledForm keeps one huge body (4 KiB route expressions are the
@@ -44,8 +65,13 @@ func newForm() *form {
 // attempt. GetBody is bound to the copy, not to the pooled form: a
 // transport that called it after the call (net/http does not; a wrapper
 // might) gets this call's body, never the next user's of the form.
-func (f *form) seal() {
-	sent := bytes.Clone(f.b)
+func (f *form) seal(enc bodyEncoding) {
+	var sent []byte
+	if enc == encMultipart {
+		sent, f.contentType = f.multipart()
+	} else {
+		sent = bytes.Clone(f.b)
+	}
 	f.sent = sent
 	f.getBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(sent)), nil }
 }
@@ -56,10 +82,32 @@ func (f *form) seal() {
 // password's own string, read from its Secret.
 func (f *form) release() {
 	clear(f.b)
-	f.sent, f.getBody = nil, nil
+	f.sent, f.getBody, f.contentType = nil, nil, ""
 	if cap(f.b) <= maxPooledForm {
 		formPool.Put(f)
 	}
+}
+
+// multipart re-encodes the built pairs, in order and with repeated keys
+// kept, as a multipart/form-data body, and returns it with its content type.
+// Only the domain create and update take it, a few calls per domain, so
+// the round trip through the urlencoded build buffer costs nothing a user
+// would see and keeps one way of building every form.
+func (f *form) multipart() ([]byte, string) {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	if len(f.b) > 0 {
+		for pair := range strings.SplitSeq(string(f.b), "&") {
+			k, v, _ := strings.Cut(pair, "=")
+			// Both were escaped by add, so unescaping cannot fail, and
+			// writing into a bytes.Buffer cannot either.
+			k, _ = url.QueryUnescape(k)
+			v, _ = url.QueryUnescape(v)
+			_ = w.WriteField(k, v)
+		}
+	}
+	_ = w.Close()
+	return buf.Bytes(), w.FormDataContentType()
 }
 
 // add appends key=value, query-escaped.

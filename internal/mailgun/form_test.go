@@ -53,7 +53,7 @@ func TestFormRepeatedKeys(t *testing.T) {
 func TestFormBodyLifetime(t *testing.T) {
 	f := newForm()
 	f.add("password", "hunter22")
-	f.seal()
+	f.seal(encURL)
 	var r bytes.Reader
 	b1 := f.bodyInto(&r)
 	b2, _ := f.getBody()
@@ -62,7 +62,7 @@ func TestFormBodyLifetime(t *testing.T) {
 	f.release()   // the call is over
 	f = newForm() // the pool may hand the same form to the next call
 	f.add("password", "someone-else")
-	f.seal()
+	f.seal(encURL)
 	defer f.release()
 	b3, _ := getBody() // a late GetBody gets the first call's body, never the next one's
 	for i, b := range []io.ReadCloser{b1, b2, b3} {

@@ -20,7 +20,7 @@ import (
 //
 //	go test -run x -fuzz FuzzClassify -fuzztime 30s ./internal/mailgun/
 
-var sentinelKinds = []error{ErrNotFound, ErrConflict, ErrInvalid, ErrUnauthorized, ErrRateLimited, ErrTransient}
+var sentinelKinds = []error{ErrNotFound, ErrConflict, ErrInvalid, ErrUnauthorized, ErrForbidden, ErrRateLimited, ErrTransient}
 
 func FuzzClassify(f *testing.F) {
 	f.Add(404, "", "", []byte(`{"message": "Domain not found"}`))
@@ -61,7 +61,7 @@ func FuzzClassify(f *testing.F) {
 		if n != 1 {
 			t.Fatalf("status %d matches %d kinds", status, n)
 		}
-		want := map[int]error{404: ErrNotFound, 401: ErrUnauthorized, 403: ErrUnauthorized, 409: ErrConflict, 429: ErrRateLimited}[status]
+		want := map[int]error{404: ErrNotFound, 401: ErrUnauthorized, 403: ErrForbidden, 409: ErrConflict, 429: ErrRateLimited}[status]
 		switch {
 		case status >= 500 && status <= 599:
 			want = ErrTransient

@@ -263,7 +263,7 @@ func TestDeleteDomain(t *testing.T) {
 				putExample(s)
 				s.PutWebhook("example.com", "delivered", []string{"https://h.example/"})
 			},
-			call: call{method: "DELETE", path: "/v3/domains/example.com"}, status: 200, body: `{"message":"Domain has been deleted"}`,
+			call: call{method: "DELETE", path: "/v3/domains/example.com"}, status: 200, body: `{"message":"Domain will be deleted in the background"}`,
 			check: func(t *testing.T, s *Server) {
 				if _, ok := s.Domain("example.com"); ok {
 					t.Error("domain still there")

@@ -64,6 +64,14 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, *requestError
 	return r.Form, nil
 }
 
+// isMultipart reports whether the request body is multipart/form-data, the
+// only body POST /v4/domains and PUT /v4/domains/{name} read
+// (docs/mailgun-api.md, "Request bodies").
+func isMultipart(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "multipart/form-data"
+}
+
 // has reports whether key was sent at all, so "sent empty" and "not sent" can
 // be told apart for partial updates.
 func has(v url.Values, key string) bool {

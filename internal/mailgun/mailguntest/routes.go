@@ -134,12 +134,18 @@ func (s *Server) getRoute(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// routeUpdatedJSON is the PUT answer. Unlike create and get, Mailgun answers
-// an update with the route's fields at the top level (no "route" wrapper),
-// plus a message; the official SDKs decode it that way.
+// routeUpdatedJSON is the PUT answer in the flat reading: the route's fields
+// at the top level beside a message, as the official SDK decodes it. The
+// API reference nests them under "route" like create and get
+// (SetRouteUpdateAnswer; docs/mailgun-api.md, "Routes").
 type routeUpdatedJSON struct {
 	routeJSON
 	Message string `json:"message"`
+}
+
+type routeUpdatedNestedJSON struct {
+	Message string    `json:"message"`
+	Route   routeJSON `json:"route"`
 }
 
 func (s *Server) updateRoute(w http.ResponseWriter, r *http.Request) {
@@ -158,6 +164,9 @@ func (s *Server) updateRoute(w http.ResponseWriter, r *http.Request) {
 			return failRequest(rerr)
 		}
 		rs.Route = rt
+		if s.rd.routeUpdate == RouteAnswerNested {
+			return reply(http.StatusOK, routeUpdatedNestedJSON{Message: "Route has been updated", Route: toRouteJSON(rt)})
+		}
 		return reply(http.StatusOK, routeUpdatedJSON{routeJSON: toRouteJSON(rt), Message: "Route has been updated"})
 	})
 }

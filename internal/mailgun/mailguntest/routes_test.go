@@ -79,13 +79,9 @@ func TestRoutes(t *testing.T) {
 			body: jsonOf(map[string]any{"route": routeObj(nil)})},
 		{reason: "get of an unknown id is 404", call: call{method: "GET", path: "/v3/routes/" + routeID}, status: 404, errMsg: "Route not found"},
 
-		{reason: "put is partial and answers the route flat with a message", setup: putRoute,
+		{reason: "put is partial and answers the route under \"route\" with a message (the reference's shape)", setup: putRoute,
 			call: call{method: "PUT", path: "/v3/routes/" + routeID, form: form("priority", "7")}, status: 200,
-			body: jsonOf(func() map[string]any {
-				m := routeObj(map[string]any{"priority": 7})
-				m["message"] = "Route has been updated"
-				return m
-			}()),
+			body: jsonOf(map[string]any{"message": "Route has been updated", "route": routeObj(map[string]any{"priority": 7})}),
 			check: routeIs(Route{Priority: 7, Description: "d", Expression: `match_recipient(".*@example.com")`,
 				Actions: []string{`forward("https://h.example/")`, "stop()"}})},
 		{reason: "put of action replaces the whole list", setup: putRoute,

@@ -36,6 +36,7 @@ type Server struct {
 	writes, total       int
 	faults              map[Op][]*pendingFault
 	notFoundAfterCreate time.Duration
+	rd                  readings
 	st                  state
 }
 
@@ -177,6 +178,7 @@ func (s *Server) operation(e endpoint) http.Handler {
 		if write {
 			s.writes++
 		}
+		s.st.sweepDeleted(s.now())
 		authorized := s.authorized(r)
 		var f Fault
 		var faulted bool
@@ -199,8 +201,20 @@ func (s *Server) operation(e endpoint) http.Handler {
 		if faulted && s.applyFault(w, r, f) {
 			return
 		}
+		if webhookOps[e.op] && s.webhookErrorKey() == ErrorReason {
+			w = &reasonWriter{ResponseWriter: w}
+		}
 		e.serve(s, w, r)
 	})
+}
+
+// webhookOps are the operations whose 4xx answers SetWebhookErrorKey shapes.
+var webhookOps = map[Op]bool{OpListWebhooks: true, OpCreateWebhook: true, OpGetWebhook: true, OpUpdateWebhook: true, OpDeleteWebhook: true}
+
+func (s *Server) webhookErrorKey() ErrorKey {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rd.webhookErr
 }
 
 // authorized checks HTTP Basic auth: user "api", password the current key.

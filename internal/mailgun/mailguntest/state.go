@@ -69,6 +69,7 @@ type domainState struct {
 	records     string               // validity of every DNS record: unknown, valid or invalid
 	placeAtTop  bool                 // open tracking pixel position; not in the contract's Tracking
 	apiCreated  time.Time            // when the API created it (zero for PutDomain): for SetNotFoundAfterCreate
+	deleteAt    time.Time            // non-zero: deleted through the API, gone at this time (SetDomainDeleteDelay)
 	credCreated map[string]time.Time // login -> created_at
 }
 
@@ -177,6 +178,15 @@ func (st *state) deleteDomain(name string) bool {
 	return true
 }
 
+// sweepDeleted finishes the background deletions that are due.
+func (st *state) sweepDeleted(now time.Time) {
+	for _, n := range st.domainOrder {
+		if ds := st.domains[n]; !ds.deleteAt.IsZero() && !now.Before(ds.deleteAt) {
+			st.deleteDomain(n)
+		}
+	}
+}
+
 func (st *state) putRoute(rs *routeState) {
 	if _, ok := st.routes[rs.ID]; !ok {
 		st.routeOrder = append(st.routeOrder, rs.ID)
@@ -217,6 +227,7 @@ func (st *state) refreshRecords(ds *domainState) {
 func (s *Server) Domain(name string) (Domain, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.st.sweepDeleted(s.now())
 	ds, ok := s.st.domains[name]
 	if !ok {
 		return Domain{}, false
@@ -228,6 +239,7 @@ func (s *Server) Domain(name string) (Domain, bool) {
 func (s *Server) Domains() []Domain {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.st.sweepDeleted(s.now())
 	out := make([]Domain, 0, len(s.st.domainOrder))
 	for _, n := range s.st.domainOrder {
 		out = append(out, copyDomain(s.st.domains[n].Domain))

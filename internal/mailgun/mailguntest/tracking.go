@@ -7,9 +7,9 @@ import (
 )
 
 // Tracking reads answer booleans while writes take "yes"/"no"/"htmlonly".
-// The one exception is click tracking in HTML-only mode, which Mailgun reads
-// back as the string "htmlonly": answering a boolean there would make the
-// mode unobservable and every reconcile would see drift.
+// Click tracking in HTML-only mode reads back as true by default, as the
+// API reference documents, or as the string "htmlonly" (SetClickReading):
+// docs/mailgun-api.md, "Tracking".
 
 type clickJSON struct {
 	Active any `json:"active"` // bool, or "htmlonly"
@@ -32,17 +32,17 @@ type trackingJSON struct {
 	Unsubscribe unsubscribeJSON `json:"unsubscribe"`
 }
 
-func toClickJSON(t Tracking) clickJSON {
-	if t.Click && t.ClickHTMLOnly {
+func toClickJSON(t Tracking, rd ClickReading) clickJSON {
+	if t.Click && t.ClickHTMLOnly && rd == ClickAsString {
 		return clickJSON{Active: "htmlonly"}
 	}
 	return clickJSON{Active: t.Click}
 }
 
-func toTrackingJSON(ds *domainState) trackingJSON {
+func toTrackingJSON(ds *domainState, rd ClickReading) trackingJSON {
 	t := ds.Tracking
 	return trackingJSON{
-		Click:       toClickJSON(t),
+		Click:       toClickJSON(t, rd),
 		Open:        openJSON{Active: t.Open, PlaceAtTheTop: ds.placeAtTop},
 		Unsubscribe: unsubscribeJSON{Active: t.Unsubscribe, HTMLFooter: t.HTMLFooter, TextFooter: t.TextFooter},
 	}
@@ -58,7 +58,7 @@ func (s *Server) getTracking(w http.ResponseWriter, r *http.Request) {
 		}
 		return reply(http.StatusOK, struct {
 			Tracking trackingJSON `json:"tracking"`
-		}{toTrackingJSON(ds)})
+		}{toTrackingJSON(ds, s.rd.click)})
 	})
 }
 
@@ -85,7 +85,7 @@ func (s *Server) setClickTracking(w http.ResponseWriter, r *http.Request) {
 		return reply(http.StatusOK, struct {
 			Message string    `json:"message"`
 			Click   clickJSON `json:"click"`
-		}{trackingUpdated, toClickJSON(ds.Tracking)})
+		}{trackingUpdated, toClickJSON(ds.Tracking, s.rd.click)})
 	})
 }
 

@@ -21,9 +21,23 @@ func TestTracking(t *testing.T) {
 			setup: withTracking(Tracking{Click: true, Open: true, Unsubscribe: true, HTMLFooter: "<p>x</p>", TextFooter: "x"}),
 			call:  call{method: "GET", path: "/v3/domains/example.com/tracking"}, status: 200,
 			body: `{"tracking":{"click":{"active":true},"open":{"active":true,"place_at_the_top":false},"unsubscribe":{"active":true,"html_footer":"<p>x</p>","text_footer":"x"}}}`},
-		{reason: "html-only click tracking reads the string htmlonly", setup: withTracking(Tracking{Click: true, ClickHTMLOnly: true}),
+		{reason: "html-only click tracking reads active true, as documented", setup: withTracking(Tracking{Click: true, ClickHTMLOnly: true}),
+			call: call{method: "GET", path: "/v3/domains/example.com/tracking"}, status: 200,
+			body: `{"tracking":{"click":{"active":true},"open":{"active":false,"place_at_the_top":false},"unsubscribe":{"active":false,"html_footer":"","text_footer":""}}}`},
+		{reason: "html-only click tracking reads the string htmlonly in the other reading",
+			setup: func(s *Server) {
+				withTracking(Tracking{Click: true, ClickHTMLOnly: true})(s)
+				s.SetClickReading(ClickAsString)
+			},
 			call: call{method: "GET", path: "/v3/domains/example.com/tracking"}, status: 200,
 			body: `{"tracking":{"click":{"active":"htmlonly"},"open":{"active":false,"place_at_the_top":false},"unsubscribe":{"active":false,"html_footer":"","text_footer":""}}}`},
+		{reason: "plain click tracking reads true in the string reading too",
+			setup: func(s *Server) {
+				withTracking(Tracking{Click: true})(s)
+				s.SetClickReading(ClickAsString)
+			},
+			call: call{method: "GET", path: "/v3/domains/example.com/tracking"}, status: 200,
+			body: `{"tracking":{"click":{"active":true},"open":{"active":false,"place_at_the_top":false},"unsubscribe":{"active":false,"html_footer":"","text_footer":""}}}`},
 		{reason: "tracking of an unknown domain is 404", call: call{method: "GET", path: "/v3/domains/nope.com/tracking"}, status: 404, errMsg: "Domain not found"},
 
 		{reason: "click active=yes", setup: created,
@@ -36,7 +50,7 @@ func TestTracking(t *testing.T) {
 			}},
 		{reason: "click active=htmlonly", setup: created,
 			call: call{method: "PUT", path: "/v3/domains/example.com/tracking/click", form: form("active", "htmlonly")}, status: 200,
-			body: `{"message":"Domain tracking settings have been updated","click":{"active":"htmlonly"}}`,
+			body: `{"message":"Domain tracking settings have been updated","click":{"active":true}}`,
 			check: func(t *testing.T, s *Server) {
 				if d, _ := s.Domain("example.com"); !d.Tracking.Click || !d.Tracking.ClickHTMLOnly {
 					t.Errorf("%+v", d.Tracking)

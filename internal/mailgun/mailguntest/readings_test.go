@@ -1,0 +1,138 @@
+package mailguntest
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDomainBodies: the v4 domain create and update read only multipart
+// bodies. A urlencoded update answers like a success and changes nothing
+// (what Mailgun does); a urlencoded create is refused, naming the type.
+func TestDomainBodies(t *testing.T) {
+	runCases(t, []opCase{
+		{reason: "a urlencoded update answers 200 and changes nothing", setup: putExample,
+			call: call{method: "PUT", path: "/v4/domains/example.com", urlencoded: true,
+				form: form("spam_action", "block", "web_scheme", "https", "wildcard", "true")},
+			status: 200, body: `{"message":"Domain has been updated"}`,
+			check: func(t *testing.T, s *Server) {
+				d, _ := s.Domain("example.com")
+				if d.SpamAction != defaultSpamAction || d.WebScheme != defaultWebScheme || d.Wildcard {
+					t.Errorf("a urlencoded update changed the domain: %+v", d)
+				}
+			}},
+		{reason: "a urlencoded update of an unknown domain is still 404",
+			call:   call{method: "PUT", path: "/v4/domains/nope.com", urlencoded: true, form: form("spam_action", "block")},
+			status: 404, errMsg: "Domain not found"},
+		{reason: "the same update as multipart applies", setup: putExample,
+			call:   call{method: "PUT", path: "/v4/domains/example.com", form: form("spam_action", "block", "web_scheme", "https", "wildcard", "true")},
+			status: 200, body: `{"message":"Domain has been updated"}`,
+			check: func(t *testing.T, s *Server) {
+				if d, _ := s.Domain("example.com"); d.SpamAction != "block" || d.WebScheme != "https" || !d.Wildcard {
+					t.Errorf("multipart update not applied: %+v", d)
+				}
+			}},
+		{reason: "a urlencoded create is refused with the content type named",
+			call:   call{method: "POST", path: "/v4/domains", urlencoded: true, form: form("name", "example.com")},
+			status: 400, errMsg: "multipart/form-data",
+			check: func(t *testing.T, s *Server) {
+				if _, ok := s.Domain("example.com"); ok {
+					t.Error("a refused create made the domain")
+				}
+			}},
+		{reason: "other endpoints keep reading urlencoded bodies", setup: putExample,
+			call:   call{method: "PUT", path: "/v3/domains/example.com/tracking/open", form: form("active", "yes")},
+			status: 200, errMsg: ""},
+	})
+}
+
+// TestRouteUpdateReadings: the route PUT answer, flat (default) or nested.
+func TestRouteUpdateReadings(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		reading RouteUpdateAnswer
+		want    string
+	}{
+		{"flat", RouteAnswerFlat, `{"actions":["stop()"],"created_at":"` + fixedNowText + `","description":"","expression":"catch_all()","id":"<id>","message":"Route has been updated","priority":5}`},
+		{"nested", RouteAnswerNested, `{"message":"Route has been updated","route":{"actions":["stop()"],"created_at":"` + fixedNowText + `","description":"","expression":"catch_all()","id":"<id>","priority":5}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTestServer(t)
+			s.SetRouteUpdateAnswer(tc.reading)
+			id := s.PutRoute(Route{Priority: 1, Expression: "catch_all()", Actions: []string{"stop()"}})
+			r := send(t, s, call{method: "PUT", path: "/v3/routes/" + id, form: form("priority", "5")})
+			if r.status != 200 {
+				t.Fatalf("status %d: %s", r.status, r.body)
+			}
+			checkJSON(t, tc.name+" route update answer", r.body, tc.want)
+		})
+	}
+}
+
+// TestWebhookErrorKeys: webhook 4xx answers carry their text under
+// "message" (default) or "Reason"; other endpoints are unaffected.
+func TestWebhookErrorKeys(t *testing.T) {
+	for _, tc := range []struct {
+		name               string
+		key                ErrorKey
+		webhook, otherwise string
+	}{
+		{"message", ErrorMessage, `{"message":"Missing parameter 'url'"}`, `{"message":"Domain not found"}`},
+		{"Reason", ErrorReason, `{"Reason":"Missing parameter 'url'"}`, `{"message":"Domain not found"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTestServer(t)
+			putExample(s)
+			s.SetWebhookErrorKey(tc.key)
+			r := send(t, s, call{method: "POST", path: "/v3/domains/example.com/webhooks", form: form("id", "delivered")})
+			if r.status != 400 {
+				t.Fatalf("status %d: %s", r.status, r.body)
+			}
+			checkJSON(t, "webhook 400", r.body, tc.webhook)
+			r = send(t, s, call{method: "GET", path: "/v4/domains/nope.com"})
+			checkJSON(t, "domain 404", r.body, tc.otherwise)
+			ok := send(t, s, call{method: "POST", path: "/v3/domains/example.com/webhooks", form: form("id", "delivered", "url", "https://h.example/")})
+			if ok.status != 200 || strings.Contains(string(ok.body), "Reason") {
+				t.Errorf("a successful webhook answer was rewritten: %d %s", ok.status, ok.body)
+			}
+		})
+	}
+}
+
+// TestDomainDeletedInBackground: with a delete delay, a deleted domain stays
+// readable, listed and its name taken until the delay is over.
+func TestDomainDeletedInBackground(t *testing.T) {
+	s := newTestServer(t)
+	now := fixedNow
+	s.now = func() time.Time { return now } // only this goroutine moves it, between calls
+	s.SetDomainDeleteDelay(time.Minute)
+	putExample(s)
+
+	for i := range 2 { // a second DELETE while deleting answers the same
+		r := send(t, s, call{method: "DELETE", path: "/v3/domains/example.com"})
+		if r.status != 200 {
+			t.Fatalf("delete %d: status %d: %s", i, r.status, r.body)
+		}
+		checkJSON(t, "delete answer", r.body, `{"message":"Domain will be deleted in the background"}`)
+	}
+	now = now.Add(59 * time.Second)
+	if r := send(t, s, call{method: "GET", path: "/v4/domains/example.com"}); r.status != 200 {
+		t.Errorf("while deleting, GET answered %d, want 200", r.status)
+	}
+	if r := send(t, s, call{method: "GET", path: "/v4/domains"}); !strings.Contains(string(r.body), `"example.com"`) {
+		t.Errorf("while deleting, the list lost the domain: %s", r.body)
+	}
+	r := send(t, s, call{method: "POST", path: "/v4/domains", form: form("name", "example.com")})
+	checkError(t, "create while deleting", r, 400, "already exists")
+
+	now = now.Add(time.Second)
+	if r := send(t, s, call{method: "GET", path: "/v4/domains/example.com"}); r.status != 404 {
+		t.Errorf("after the delay, GET answered %d, want 404", r.status)
+	}
+	if _, ok := s.Domain("example.com"); ok {
+		t.Error("after the delay, the domain is still in the emulator's state")
+	}
+	if r := send(t, s, call{method: "POST", path: "/v4/domains", form: form("name", "example.com")}); r.status != 200 {
+		t.Errorf("re-create after deletion: status %d: %s", r.status, r.body)
+	}
+}
