@@ -57,6 +57,23 @@ type APIKeySecretReference struct {
 // MailgunAccountStatus is the observed state of a MailgunAccount.
 type MailgunAccountStatus struct {
 	Status `json:",inline"`
+
+	// apiBaseURL is the Mailgun API address the account's objects live at,
+	// recorded at the account's first check. While objects use the account
+	// it stays, and a spec pointing elsewhere (another region or address)
+	// makes those objects Stalled AccountChanged rather than created again
+	// in the other place; once no object uses the account it follows the
+	// spec.
+	// +optional
+	APIBaseURL string `json:"apiBaseURL,omitempty"`
+
+	// heldSecret is the Secret the account holds with the finalizer
+	// mailgun.operator.dev/api-key-in-use, so that its key stays readable
+	// until every object that may need it to delete itself from Mailgun is
+	// gone, even when the Secret is deleted with everything else (a GitOps
+	// prune or a namespace deletion).
+	// +optional
+	HeldSecret string `json:"heldSecret,omitempty"`
 }
 
 // MailgunAccount holds the API key (from a Secret) and the region or API

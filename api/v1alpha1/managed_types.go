@@ -39,9 +39,13 @@ type AccountReference struct {
 
 // ManagedSpec is the part of spec every Mailgun object kind shares.
 type ManagedSpec struct {
-	// accountRef names the MailgunAccount to use (default: "default").
+	// accountRef names the MailgunAccount to use (default: "default"). It
+	// cannot change once set: the Mailgun object lives in that account, and
+	// another account would mean creating it again there while the old one
+	// stays behind.
 	// +optional
 	// +kubebuilder:default={name: default}
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="accountRef is immutable: the Mailgun object lives in that account. To move it, delete this resource (deletionPolicy: Orphan keeps the Mailgun object) and create a new one naming the other account"
 	AccountRef AccountReference `json:"accountRef,omitempty"`
 
 	// deletionPolicy: Delete removes the object from Mailgun when this
@@ -77,11 +81,14 @@ type ManagedStatus struct {
 
 // EffectiveDeletionPolicy is what happens on deletion: the spec's policy if
 // set, else Delete for what the operator created and Orphan for the rest.
+// A create whose outcome is not known yet (createPendingSince) counts as
+// created: whatever it made is the operator's, and leaving it would leave,
+// for example, a route forwarding mail that nobody manages.
 func EffectiveDeletionPolicy(spec *ManagedSpec, status *ManagedStatus) DeletionPolicy {
 	if spec.DeletionPolicy != "" {
 		return spec.DeletionPolicy
 	}
-	if status.Management == ManagementCreated {
+	if status.Management == ManagementCreated || status.CreatePendingSince != nil {
 		return DeletionDelete
 	}
 	return DeletionOrphan

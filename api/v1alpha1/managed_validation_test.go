@@ -83,6 +83,23 @@ var _ = Describe("Managed kinds admission", func() {
 		Expect(k8s.Update(ctx, d)).To(MatchError(ContainSubstring("domainName is immutable")))
 	})
 
+	DescribeTable("refuses a change of accountRef, on every kind, saying how to move",
+		func(obj client.Object) {
+			obj.SetNamespace(ns)
+			Expect(k8s.Create(ctx, obj)).To(Succeed())
+			obj.(v1alpha1.Managed).GetManagedSpec().AccountRef.Name = "other"
+			err := k8s.Update(ctx, obj)
+			Expect(err).To(MatchError(ContainSubstring("accountRef is immutable")))
+			Expect(err.Error()).To(ContainSubstring("deletionPolicy: Orphan"))
+		},
+		Entry("Route", &v1alpha1.Route{ObjectMeta: metav1.ObjectMeta{Name: "acct-r"},
+			Spec: v1alpha1.RouteSpec{Expression: "catch_all()", Actions: []v1alpha1.RouteAction{"stop()"}}}),
+		Entry("MailgunDomain", &v1alpha1.MailgunDomain{ObjectMeta: metav1.ObjectMeta{Name: "acct-d"},
+			Spec: v1alpha1.MailgunDomainSpec{DomainName: "a.example.com"}}),
+		Entry("Webhook", &v1alpha1.Webhook{ObjectMeta: metav1.ObjectMeta{Name: "acct-w"},
+			Spec: v1alpha1.WebhookSpec{Domain: "a.example.com", Event: "opened", URLs: []v1alpha1.WebhookURL{"https://a.example.com"}}}),
+	)
+
 	It("refuses a change of a webhook's event", func() {
 		w := &v1alpha1.Webhook{ObjectMeta: meta("imm"),
 			Spec: v1alpha1.WebhookSpec{Domain: "a.example.com", Event: "opened", URLs: []v1alpha1.WebhookURL{"https://a.example.com"}}}

@@ -146,6 +146,7 @@ func managerOptions(f *flags, scheme *runtime.Scheme) ctrl.Options {
 			cacheOpts.DefaultNamespaces[n] = cache.Config{}
 		}
 	}
+	controller.SetCacheTransforms(&cacheOpts)
 	return ctrl.Options{
 		Cache:                         cacheOpts,
 		Scheme:                        scheme,

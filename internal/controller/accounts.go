@@ -58,10 +58,16 @@ func (a *Accounts) ResolveForDelete(ctx context.Context, acct *v1alpha1.MailgunA
 	return a.resolve(ctx, acct, true)
 }
 
-func (a *Accounts) resolve(ctx context.Context, acct *v1alpha1.MailgunAccount, staleOK bool) (mailgun.Account, error) {
+func (a *Accounts) resolve(ctx context.Context, acct *v1alpha1.MailgunAccount, forDelete bool) (mailgun.Account, error) {
 	ref := acct.Spec.APIKeySecretRef
 	secretKey := types.NamespacedName{Namespace: acct.Namespace, Name: string(ref.Name)}
 	baseURL := baseURLOf(acct)
+	if forDelete && acct.Status.APIBaseURL != "" {
+		// A deletion goes where the object lives, even if the account
+		// has been pointed elsewhere since (see accountMoved).
+		baseURL = acct.Status.APIBaseURL
+	}
+	staleOK := forDelete
 	owner := client.ObjectKeyFromObject(acct)
 	dataKey := ref.SecretKeyOrDefault()
 

@@ -25,6 +25,13 @@ const (
 	ReasonDNSVerified          = "DNSVerified"
 )
 
+// Reasons of the engine's self-healing and account pinning (see heal.go).
+const (
+	// ReasonAccountChanged: the account now points at another region or
+	// API address than the one the object lives at.
+	ReasonAccountChanged = "AccountChanged"
+)
+
 // messageInSync is Ready's message when Mailgun matches the spec. It never
 // varies, so an in-sync object's status never changes from one reconcile to
 // the next.

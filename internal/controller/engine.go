@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"time"
 
@@ -43,11 +44,19 @@ type Engine[T v1alpha1.Managed] struct {
 	SyncPeriod time.Duration
 	// CreateGrace: see DefaultCreateGrace.
 	CreateGrace time.Duration
+	// Claims lists objects of the kind by indexClaim (the manager's cache),
+	// and NewList makes an empty list of the kind. Without them, claims are
+	// not checked.
+	Claims  client.Reader
+	NewList func() client.ObjectList
 }
 
 // Reconcile brings one object's Mailgun state to its spec and writes its
 // status once, only if it changed.
 func (e *Engine[T]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	// A 429 pause never holds this worker: the call fails at once and the
+	// reset time becomes the requeue delay (see classify).
+	ctx = mailgun.FailFast(ctx)
 	obj := e.New()
 	if err := e.Client.Get(ctx, req.NamespacedName, obj); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -68,6 +77,7 @@ func (e *Engine[T]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resul
 // finish records the outcome in status and turns it into a result.
 func (e *Engine[T]) finish(ctx context.Context, orig, obj T, out outcome) (ctrl.Result, error) {
 	st := obj.GetManagedStatus()
+	out = settle(out, &orig.GetManagedStatus().Status, e.SyncPeriod, time.Now())
 	setPhase(&st.Status, obj.GetGeneration(), out.phase, out.reason, out.message)
 	if err := e.patchStatus(ctx, orig, obj); err != nil {
 		return ctrl.Result{}, err
@@ -93,6 +103,12 @@ func (e *Engine[T]) patchStatus(ctx context.Context, orig, obj T) error {
 // orig is the object as last written; sync moves it forward when it writes
 // status early (the create marker), so that the final write sends the rest.
 func (e *Engine[T]) sync(ctx context.Context, obj T, orig *T) outcome {
+	if winner, err := e.claimWinner(ctx, obj); err != nil || winner != "" {
+		if err == nil {
+			err = conflictError(obj, winner)
+		}
+		return classify(err, time.Now())
+	}
 	acct, err := e.account(ctx, obj)
 	if err != nil {
 		return classify(err, time.Now())
@@ -104,7 +120,10 @@ func (e *Engine[T]) sync(ctx context.Context, obj T, orig *T) outcome {
 	if !obs.exists {
 		return e.create(ctx, acct, obj, orig)
 	}
-	e.recordOwnership(obj)
+	e.own(obj, found, nil)
+	if err := e.recordIdentity(ctx, obj, orig); err != nil {
+		return classify(err, time.Now())
+	}
 	if v1alpha1.EffectiveDeletionPolicy(obj.GetManagedSpec(), obj.GetManagedStatus()) == v1alpha1.DeletionDelete {
 		if err := e.ensureFinalizer(ctx, obj); err != nil {
 			return classify(err, time.Now())
@@ -130,22 +149,62 @@ func (e *Engine[T]) settled(obs observation) outcome {
 	return outcome{phase: phaseReady, reason: ReasonSucceeded, message: messageInSync, requeueAfter: after}
 }
 
-// recordOwnership decides, once, whether the operator made the Mailgun
-// object or found it. A pending create that is now visible was ours.
-func (e *Engine[T]) recordOwnership(obj T) {
+// ownershipEvent is what happened to the Mailgun object, for own.
+type ownershipEvent int
+
+const (
+	creating     ownershipEvent = iota // a create is about to be sent
+	created                            // the create answered success
+	createFailed                       // the create failed with err
+	found                              // Observe found the object
+)
+
+// own is the one place that decides whether the operator made the Mailgun
+// object (Created), found it (Adopted), or cannot know yet (a pending
+// create: createPendingSince). A pending create counts as Created for
+// deletion (EffectiveDeletionPolicy) and makes Observe and Delete search for
+// what it may have made.
+func (e *Engine[T]) own(obj T, ev ownershipEvent, err error) {
 	st := obj.GetManagedStatus()
-	if st.Management != "" {
-		st.CreatePendingSince = nil
-		return
-	}
-	if st.CreatePendingSince != nil {
+	switch ev {
+	case creating:
+		now := metav1.Now()
+		st.CreatePendingSince = &now
+	case created:
+		now := metav1.Now()
+		st.CreatedTime = &now
 		st.Management = v1alpha1.ManagementCreated
 		st.CreatePendingSince = nil
-		return
+		e.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Created", "Create", "created the object in Mailgun")
+	case createFailed:
+		if !postMayHaveCreated(err) {
+			st.CreatePendingSince = nil
+		}
+	case found:
+		switch {
+		case st.CreatePendingSince != nil:
+			// The create whose answer was lost made it.
+			st.Management = v1alpha1.ManagementCreated
+			st.CreatePendingSince = nil
+		case st.Management == "":
+			st.Management = v1alpha1.ManagementAdopted
+			e.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Adopted", "Adopt",
+				"adopted the existing Mailgun object; it stays in Mailgun on deletion unless deletionPolicy is Delete")
+		}
 	}
-	st.Management = v1alpha1.ManagementAdopted
-	e.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Adopted", "Adopt",
-		"adopted the existing Mailgun object; it stays in Mailgun on deletion unless deletionPolicy is Delete")
+}
+
+// postMayHaveCreated says whether a failed create may still have made the
+// object: only when the POST itself failed without a clear answer (a
+// transport error, a timeout, a 5xx, a malformed answer, or the call cut
+// short). Anything raised before the POST (a missing SMTP Secret, an
+// invalid spec) and any 4xx made nothing.
+func postMayHaveCreated(err error) bool {
+	var me *mailgun.Error
+	if !errors.As(err, &me) {
+		return false
+	}
+	return me.Kind() == mailgun.ErrTransient || me.Kind() == nil
 }
 
 func (e *Engine[T]) update(ctx context.Context, acct mailgun.Account, obj T, obs observation) error {
@@ -179,8 +238,8 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 	// which the finalizer patch has just moved on.
 	(*orig).SetResourceVersion(obj.GetResourceVersion())
 	(*orig).SetFinalizers(obj.GetFinalizers())
-	now := metav1.Now()
-	st.CreatePendingSince = &now
+	(*orig).SetAnnotations(obj.GetAnnotations())
+	e.own(obj, creating, nil)
 	// The marker is written with the resourceVersion read: if the informer
 	// cache handed this reconcile a stale object (one from before an
 	// earlier create recorded its result), the write conflicts and nothing
@@ -191,21 +250,55 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 	*orig = obj.DeepCopyObject().(T)
 	obs, err := e.External.Create(ctx, acct, obj)
 	if err != nil {
-		if !mayHaveCreated(err) {
-			st.CreatePendingSince = nil
-		}
+		e.own(obj, createFailed, err)
 		return classify(err, time.Now())
 	}
-	now = metav1.Now()
-	st.CreatedTime = &now
-	st.Management = v1alpha1.ManagementCreated
-	st.CreatePendingSince = nil
-	e.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Created", "Create", "created the object in Mailgun")
+	// The identity is recorded before the create counts as done: should
+	// this write fail, the create stays pending and the next reconcile
+	// finds the object by its marker or name, never by a stale annotation.
+	if err := e.recordIdentity(ctx, obj, orig); err != nil {
+		return classify(err, time.Now())
+	}
+	e.own(obj, created, nil)
 	if !obs.upToDate {
 		return outcome{phase: phaseReconciling, reason: ReasonProgressing, requeueAfter: time.Second,
 			message: "created in Mailgun; applying the rest of the spec"}
 	}
 	return e.settled(obs)
+}
+
+// recordIdentity writes the Mailgun object's identity into the
+// ExternalNameAnnotation when it differs. orig follows, so that the status
+// write that ends the reconcile does not undo it.
+func (e *Engine[T]) recordIdentity(ctx context.Context, obj T, orig *T) error {
+	id := e.External.Identity(obj)
+	if id == "" || obj.GetAnnotations()[ExternalNameAnnotation] == id {
+		return nil
+	}
+	cp := obj.DeepCopyObject().(T)
+	ann := maps.Clone(cp.GetAnnotations())
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[ExternalNameAnnotation] = id
+	cp.SetAnnotations(ann)
+	// A merge patch of one annotation key leaves every other key alone.
+	if err := e.Client.Patch(ctx, cp, client.MergeFrom(obj)); err != nil {
+		return fmt.Errorf("cannot record the external name: %w", err)
+	}
+	obj.SetAnnotations(ann)
+	obj.SetResourceVersion(cp.GetResourceVersion())
+	(*orig).SetAnnotations(ann)
+	(*orig).SetResourceVersion(cp.GetResourceVersion())
+	return nil
+}
+
+// claimWinner: see claims.go.
+func (e *Engine[T]) claimWinner(ctx context.Context, obj T) (string, error) {
+	if e.Claims == nil || e.NewList == nil {
+		return "", nil
+	}
+	return claimWinner(ctx, e.Claims, e.NewList(), obj)
 }
 
 // inGrace says whether the object was created (or a create was attempted)
@@ -223,14 +316,6 @@ func (e *Engine[T]) inGrace(obj T) (time.Duration, bool) {
 	return left, !since.IsZero() && left > 0
 }
 
-// mayHaveCreated is false only when Mailgun surely made nothing: it answered
-// with a client error, or the request never left.
-func mayHaveCreated(err error) bool {
-	return !(errors.Is(err, mailgun.ErrInvalid) || errors.Is(err, mailgun.ErrUnauthorized) ||
-		errors.Is(err, mailgun.ErrConflict) || errors.Is(err, mailgun.ErrRateLimited) ||
-		errors.Is(err, mailgun.ErrNotFound))
-}
-
 // ensureFinalizer adds the finalizer before the first write to Mailgun.
 func (e *Engine[T]) ensureFinalizer(ctx context.Context, obj T) error {
 	return addFinalizer(ctx, e.Client, obj)
@@ -244,7 +329,12 @@ func (e *Engine[T]) finalize(ctx context.Context, obj T) outcome {
 	}
 	st := obj.GetManagedStatus()
 	known := st.Management != "" || st.CreatePendingSince != nil
-	if known && v1alpha1.EffectiveDeletionPolicy(obj.GetManagedSpec(), st) == v1alpha1.DeletionDelete {
+	winner, err := e.claimWinner(ctx, obj)
+	if err != nil {
+		return classify(err, time.Now())
+	}
+	// A claim's loser never deletes what the winner manages.
+	if known && winner == "" && v1alpha1.EffectiveDeletionPolicy(obj.GetManagedSpec(), st) == v1alpha1.DeletionDelete {
 		if out, done := e.deleteExternal(ctx, obj); !done {
 			return out
 		}
@@ -262,7 +352,15 @@ func (e *Engine[T]) deleteExternal(ctx context.Context, obj T) (outcome, bool) {
 	}
 	if err != nil && !errors.Is(err, mailgun.ErrNotFound) {
 		out := classify(err, time.Now())
-		out.message = "cannot delete from Mailgun (set deletionPolicy: Orphan to let go without deleting): " + out.message
+		switch out.reason {
+		case ReasonSecretNotFound, ReasonAccountNotFound:
+			// The account normally holds its Secret until every deletion
+			// is done (see keyhold.go); this is a key really gone.
+			out.message = "cannot delete from Mailgun: the API key is gone (" + out.message +
+				"). Restore the account and its Secret to delete the Mailgun object, or set deletionPolicy: Orphan to let go without deleting it"
+		default:
+			out.message = "cannot delete from Mailgun (set deletionPolicy: Orphan to let go without deleting): " + out.message
+		}
 		return out, false
 	}
 	e.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Deleted", "Delete", "deleted the object from Mailgun")
@@ -276,11 +374,26 @@ func (e *Engine[T]) account(ctx context.Context, obj T) (mailgun.Account, error)
 	if err != nil {
 		return mailgun.Account{}, err
 	}
+	if err := accountMoved(acct); err != nil {
+		return mailgun.Account{}, err
+	}
 	if reason, msg, bad := accountBroken(acct); bad {
 		return mailgun.Account{}, stalledError(reason,
 			fmt.Errorf("MailgunAccount %s is not usable: %s", acct.Name, msg))
 	}
 	return e.Accounts.Resolve(ctx, acct)
+}
+
+// accountMoved stops an object whose account now points at another region
+// or API address than the one its Mailgun object lives at: creating it
+// again there would leave the old one behind.
+func accountMoved(acct *v1alpha1.MailgunAccount) error {
+	if pinned := acct.Status.APIBaseURL; pinned != "" && pinned != baseURLOf(acct) {
+		return stalledError(ReasonAccountChanged, fmt.Errorf(
+			"MailgunAccount %s now points at %s, but this object lives at %s: set the account's region or apiBaseURL back, "+
+				"or delete this resource (deletionPolicy: Orphan keeps the Mailgun object) and create it again", acct.Name, baseURLOf(acct), pinned))
+	}
+	return nil
 }
 
 // accountForDelete resolves obj's account for a deletion, which must be able

@@ -57,7 +57,7 @@ var _ = Describe("The engine", func() {
 		reconcileOnce(directEngine[*v1alpha1.MailgunDomain](&domainExternal{api: mgClient,
 			secrets: Secrets{Cached: k8s, Direct: k8s}, dnsCheckInterval: time.Hour},
 			func() *v1alpha1.MailgunDomain { return &v1alpha1.MailgunDomain{} }), d)
-		reconcileOnce(directEngine[*v1alpha1.Webhook](&webhookExternal{api: mgClient, cache: mgrCache},
+		reconcileOnce(directEngine[*v1alpha1.Webhook](&webhookExternal{api: mgClient},
 			func() *v1alpha1.Webhook { return &v1alpha1.Webhook{} }), wh)
 		reconcileOnce(directEngine[*v1alpha1.Route](&routeExternal{api: mgClient},
 			func() *v1alpha1.Route { return &v1alpha1.Route{} }), r)

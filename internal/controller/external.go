@@ -24,7 +24,17 @@ type external[T v1alpha1.Managed] interface {
 	Update(ctx context.Context, acct mailgun.Account, obj T, obs observation) error
 	// Delete removes the Mailgun object; the engine treats not-found as done.
 	Delete(ctx context.Context, acct mailgun.Account, obj T) error
+	// Identity names the Mailgun object obj manages ("" while unknown), as
+	// the engine records it in the ExternalNameAnnotation.
+	Identity(obj T) string
 }
+
+// ExternalNameAnnotation records the identity of the Mailgun object a
+// resource manages (a route's id; a domain's name; a webhook's
+// domain/event), Crossplane's convention. It is written at create and read
+// first, so the identity survives the loss of status: a Velero restore, or
+// a copy of the resource made with its metadata.
+const ExternalNameAnnotation = "mailgun.operator.dev/external-name"
 
 // observation is an adapter's finding.
 type observation struct {

@@ -27,13 +27,10 @@ type world struct {
 
 // newWorld starts an emulator and a Ready MailgunAccount "default" for it in
 // a fresh namespace.
-func newWorld() *world {
-	return newWorldWithKey(testKey)
-}
+func newWorld() *world { return newWorldWithKey(testKey) }
 
-// newWorldWithKey is newWorld with an API key of its own. The client paces
-// and pauses (429) each key on its own, so tests that rate-limit must not
-// share one.
+// newWorldWithKey is newWorld with an emulator that accepts key: the
+// Mailgun client keeps its rate-limit pauses per key.
 func newWorldWithKey(key string) *world {
 	mg := mailguntest.NewServer(key)
 	DeferCleanup(mg.Close)

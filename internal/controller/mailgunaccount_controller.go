@@ -7,6 +7,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -32,11 +33,12 @@ type AccountReconciler struct {
 // +kubebuilder:rbac:groups=mailgun.operator.dev,resources=mailgunaccounts,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=mailgun.operator.dev,resources=mailgunaccounts/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=mailgun.operator.dev,resources=mailgunaccounts/finalizers,verbs=update
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;update;patch
 
 // Reconcile checks the account's key with one read and writes status only
 // when it changed.
 func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	ctx = mailgun.FailFast(ctx) // a 429 pause requeues, it does not hold the worker
 	acct := &v1alpha1.MailgunAccount{}
 	if err := r.Client.Get(ctx, req.NamespacedName, acct); err != nil {
 		if client.IgnoreNotFound(err) == nil {
@@ -55,7 +57,12 @@ func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		return ctrl.Result{}, err
 	}
 	orig := acct.DeepCopy()
+	again, err := r.holdSecret(ctx, acct)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
 	out := r.check(ctx, acct)
+	out = settle(out, &orig.Status.Status, r.SyncPeriod, time.Now())
 	setPhase(acct.GetStatus(), acct.Generation, out.phase, out.reason, out.message)
 	if err := patchStatus(ctx, r.Client, orig, acct, orig.Status, acct.Status); err != nil {
 		return ctrl.Result{}, err
@@ -63,10 +70,16 @@ func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if out.retry {
 		return ctrl.Result{}, out.err
 	}
+	if again > 0 && again < out.requeueAfter {
+		out.requeueAfter = again
+	}
 	return ctrl.Result{RequeueAfter: out.requeueAfter}, nil
 }
 
 func (r *AccountReconciler) check(ctx context.Context, acct *v1alpha1.MailgunAccount) outcome {
+	if err := r.pin(ctx, acct); err != nil {
+		return classify(err, time.Now())
+	}
 	a, err := r.Accounts.Resolve(ctx, acct)
 	if err == nil {
 		_, err = r.Mailgun.ListDomains(ctx, a, mailgun.ListOptions{Limit: 1})
@@ -76,6 +89,31 @@ func (r *AccountReconciler) check(ctx context.Context, acct *v1alpha1.MailgunAcc
 	}
 	return outcome{phase: phaseReady, reason: ReasonSucceeded, requeueAfter: jitter(r.SyncPeriod),
 		message: "the API key works"}
+}
+
+// pin records the API address the account's objects live at, and keeps it
+// while objects use the account: pointing a used account at another region
+// or address stalls the account and its objects (AccountChanged) instead of
+// creating every object again there.
+func (r *AccountReconciler) pin(ctx context.Context, acct *v1alpha1.MailgunAccount) error {
+	want := baseURLOf(acct)
+	if acct.Status.APIBaseURL == want {
+		return nil
+	}
+	if acct.Status.APIBaseURL != "" {
+		users, _, err := accountUsers(ctx, r.Client, acct)
+		if err != nil {
+			return err
+		}
+		if users > 0 {
+			return stalledError(ReasonAccountChanged, fmt.Errorf(
+				"the account now points at %s, but its %d MailgunDomains, Webhooks and Routes live at %s: "+
+					"set region or apiBaseURL back, or delete those objects (deletionPolicy: Orphan keeps them in Mailgun) first",
+				want, users, acct.Status.APIBaseURL))
+		}
+	}
+	acct.Status.APIBaseURL = want
+	return nil
 }
 
 // accountBroken says whether acct's current spec and Secret are known not to
@@ -92,12 +130,13 @@ func accountBroken(acct *v1alpha1.MailgunAccount) (reason, message string, broke
 	return "", "", false
 }
 
-// finalize releases a deleted account once no object refers to it.
+// finalize releases a deleted account once no object refers to it, and its
+// Secret with it (see keyhold.go).
 func (r *AccountReconciler) finalize(ctx context.Context, acct *v1alpha1.MailgunAccount) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(acct, Finalizer) {
 		return ctrl.Result{}, nil
 	}
-	users, err := accountUsers(ctx, r.Client, acct)
+	users, _, err := accountUsers(ctx, r.Client, acct)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -108,6 +147,11 @@ func (r *AccountReconciler) finalize(ctx context.Context, acct *v1alpha1.Mailgun
 		// Their deletion wakes this account up.
 		return ctrl.Result{}, patchStatus(ctx, r.Client, orig, acct, orig.Status, acct.Status)
 	}
+	// The Secret goes first: should the account's release fail after it,
+	// the next reconcile finds no Secret to release and finishes.
+	if _, err := r.holdSecret(ctx, acct); err != nil {
+		return ctrl.Result{}, err
+	}
 	if err := removeFinalizer(ctx, r.Client, acct); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -115,15 +159,21 @@ func (r *AccountReconciler) finalize(ctx context.Context, acct *v1alpha1.Mailgun
 	return ctrl.Result{}, nil
 }
 
-// accountUsers counts the managed objects that refer to acct.
-func accountUsers(ctx context.Context, c client.Reader, acct *v1alpha1.MailgunAccount) (int, error) {
-	n := 0
+// accountUsers counts the managed objects that refer to acct, and those of
+// them being deleted.
+func accountUsers(ctx context.Context, c client.Reader, acct *v1alpha1.MailgunAccount) (users, deleting int, err error) {
 	for _, list := range []client.ObjectList{&v1alpha1.MailgunDomainList{}, &v1alpha1.WebhookList{}, &v1alpha1.RouteList{}} {
 		if err := c.List(ctx, list, client.InNamespace(acct.Namespace),
 			client.MatchingFields{indexAccountRef: acct.Name}); err != nil {
-			return 0, fmt.Errorf("cannot list the objects using account %s: %w", acct.Name, err)
+			return 0, 0, fmt.Errorf("cannot list the objects using account %s: %w", acct.Name, err)
 		}
-		n += meta.LenList(list)
+		_ = meta.EachListItem(list, func(o runtime.Object) error {
+			users++
+			if !o.(metav1.Object).GetDeletionTimestamp().IsZero() {
+				deleting++
+			}
+			return nil
+		})
 	}
-	return n, nil
+	return users, deleting, nil
 }

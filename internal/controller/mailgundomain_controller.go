@@ -261,6 +261,9 @@ func (x *domainExternal) updateDKIM(ctx context.Context, a mailgun.Account, d *v
 	return nil
 }
 
+// Identity is the domain's name.
+func (x *domainExternal) Identity(d *v1alpha1.MailgunDomain) string { return d.Spec.DomainName }
+
 func (x *domainExternal) Delete(ctx context.Context, a mailgun.Account, d *v1alpha1.MailgunDomain) error {
 	return x.api.DeleteDomain(ctx, a, d.Spec.DomainName)
 }

@@ -2,7 +2,6 @@ package controller
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
@@ -34,8 +33,8 @@ type reasonError struct {
 func (e *reasonError) Error() string { return e.err.Error() }
 func (e *reasonError) Unwrap() error { return e.err }
 
-// stalledError marks err as needing the user: nothing is retried until the
-// object (or its account) changes.
+// stalledError marks err as needing the user. It is still checked again
+// with a backoff (see settle), so it heals by itself when the cause goes.
 func stalledError(reason string, err error) error {
 	return &reasonError{reason: reason, stalled: true, err: err}
 }
@@ -74,8 +73,10 @@ func classify(err error, now time.Time) outcome {
 		if at, ok := mailgun.RetryAfter(err); ok && at.Sub(now) > wait {
 			wait = at.Sub(now)
 		}
+		// The message never names the wait: a countdown would change status
+		// (and wake every watcher) on each check.
 		return outcome{phase: phaseReconciling, reason: ReasonRateLimited, requeueAfter: wait, err: err,
-			message: fmt.Sprintf("Mailgun is rate limiting this account; retrying in %s", wait.Round(time.Second))}
+			message: "Mailgun is rate limiting this account; the operator tries again when the limit resets"}
 	default:
 		return outcome{phase: phaseReconciling, reason: ReasonProgressingWithRetry, retry: true, err: err,
 			message: "retrying after a temporary failure: " + err.Error()}

@@ -4,8 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/tools/events"
 
 	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
 	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
@@ -26,27 +31,43 @@ type routeAPI interface {
 
 // routeExternal adapts Route to the engine. A route's create is not
 // idempotent: every POST makes a new route. So each route carries a marker
-// with its resource's UID in its description, and a route whose create
-// outcome was lost is looked for by that marker before posting again.
+// with its resource's UID in its description, and while a create may be
+// pending (its outcome lost), the route is looked for by that marker before
+// posting again, and before letting go on deletion.
 type routeExternal struct {
-	api routeAPI
+	api      routeAPI
+	recorder events.EventRecorder // may be nil in tests
 }
 
 // routeListPage is the page size when looking for a marker: Mailgun's
 // maximum, so an account with many routes costs few calls.
 const routeListPage = 1000
 
-func (x *routeExternal) Observe(ctx context.Context, a mailgun.Account, r *v1alpha1.Route) (observation, error) {
-	id := r.Status.ID
-	if id == "" {
-		id = r.Spec.RouteID
+// routeIdentity is the Mailgun id a Route names: the external-name
+// annotation first (it survives a restore without status), then status,
+// then spec.routeID.
+func routeIdentity(r *v1alpha1.Route) string {
+	if id := r.GetAnnotations()[ExternalNameAnnotation]; id != "" {
+		return id
 	}
-	if id == "" && r.Status.CreatePendingSince != nil {
-		found, err := x.findByMarker(ctx, a, routeMarker(r))
-		if err != nil || found == "" {
+	if r.Status.ID != "" {
+		return r.Status.ID
+	}
+	return r.Spec.RouteID
+}
+
+func (x *routeExternal) Observe(ctx context.Context, a mailgun.Account, r *v1alpha1.Route) (observation, error) {
+	id := routeIdentity(r)
+	if r.Status.CreatePendingSince != nil {
+		// Also on a re-create, when the identity still names the dead
+		// route: the lost create may have made a new one.
+		found, err := x.claimMarked(ctx, a, r)
+		if err != nil {
 			return observation{}, err
 		}
-		id = found
+		if found != nil {
+			return x.observed(r, *found), nil
+		}
 	}
 	if id == "" {
 		return observation{}, nil
@@ -58,25 +79,61 @@ func (x *routeExternal) Observe(ctx context.Context, a mailgun.Account, r *v1alp
 	if err != nil {
 		return observation{}, err
 	}
-	r.Status.ID = got.ID
-	diff := routeDiff(r, got)
-	return observation{exists: true, upToDate: len(diff) == 0, diff: strings.Join(diff, ", ")}, nil
+	return x.observed(r, got), nil
 }
 
-// findByMarker pages through the account's routes for the one carrying marker.
-func (x *routeExternal) findByMarker(ctx context.Context, a mailgun.Account, marker string) (string, error) {
+func (x *routeExternal) observed(r *v1alpha1.Route, got mailgun.Route) observation {
+	r.Status.ID = got.ID
+	diff := routeDiff(r, got)
+	return observation{exists: true, upToDate: len(diff) == 0, diff: strings.Join(diff, ", ")}
+}
+
+// claimMarked finds the routes carrying r's marker, keeps the oldest and
+// deletes the others: each was made by a create of r whose answer was lost,
+// and each would forward mail twice.
+func (x *routeExternal) claimMarked(ctx context.Context, a mailgun.Account, r *v1alpha1.Route) (*mailgun.Route, error) {
+	marked, err := x.findByMarker(ctx, a, routeMarker(r))
+	if err != nil || len(marked) == 0 {
+		return nil, err
+	}
+	slices.SortStableFunc(marked, func(p, q mailgun.Route) int { return routeCreated(p).Compare(routeCreated(q)) })
+	for _, extra := range marked[1:] {
+		if err := x.api.DeleteRoute(ctx, a, extra.ID); err != nil && !errors.Is(err, mailgun.ErrNotFound) {
+			return nil, fmt.Errorf("cannot delete duplicate route %s: %w", extra.ID, err)
+		}
+		if x.recorder != nil {
+			x.recorder.Eventf(r, nil, corev1.EventTypeWarning, "DuplicateDeleted", "Delete",
+				"deleted route %s, a duplicate made by a create whose answer was lost; kept %s, the oldest", extra.ID, marked[0].ID)
+		}
+	}
+	return &marked[0], nil
+}
+
+// routeCreated parses a route's created_at (an HTTP date, see
+// docs/mailgun-api.md); an unreadable one sorts last.
+func routeCreated(rt mailgun.Route) time.Time {
+	t, err := http.ParseTime(rt.CreatedAt)
+	if err != nil {
+		return time.Unix(1<<40, 0)
+	}
+	return t
+}
+
+// findByMarker pages through the account's routes for those carrying marker.
+func (x *routeExternal) findByMarker(ctx context.Context, a mailgun.Account, marker string) ([]mailgun.Route, error) {
+	var out []mailgun.Route
 	for skip := 0; ; skip += routeListPage {
 		page, err := x.api.ListRoutes(ctx, a, mailgun.ListOptions{Skip: skip, Limit: routeListPage})
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		for _, rt := range page.Items {
 			if strings.HasSuffix(rt.Description, marker) {
-				return rt.ID, nil
+				out = append(out, rt)
 			}
 		}
 		if len(page.Items) < routeListPage || skip+len(page.Items) >= page.TotalCount {
-			return "", nil
+			return out, nil
 		}
 	}
 }
@@ -100,19 +157,27 @@ func (x *routeExternal) Update(ctx context.Context, a mailgun.Account, r *v1alph
 }
 
 func (x *routeExternal) Delete(ctx context.Context, a mailgun.Account, r *v1alpha1.Route) error {
-	id := r.Status.ID
-	if id == "" && r.Status.CreatePendingSince != nil {
-		found, err := x.findByMarker(ctx, a, routeMarker(r))
+	if r.Status.CreatePendingSince != nil {
+		// Whatever a lost create made is deleted too, before letting go.
+		marked, err := x.findByMarker(ctx, a, routeMarker(r))
 		if err != nil {
 			return err
 		}
-		id = found
+		for _, rt := range marked {
+			if err := x.api.DeleteRoute(ctx, a, rt.ID); err != nil && !errors.Is(err, mailgun.ErrNotFound) {
+				return err
+			}
+		}
 	}
+	id := routeIdentity(r)
 	if id == "" {
 		return nil
 	}
 	return x.api.DeleteRoute(ctx, a, id)
 }
+
+// Identity is the route's id, "" before its create.
+func (x *routeExternal) Identity(r *v1alpha1.Route) string { return r.Status.ID }
 
 // routeMarker ends the description of every route the operator writes.
 func routeMarker(r *v1alpha1.Route) string {

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -59,7 +61,6 @@ const (
 	indexAccountRef   = "spec.accountRef.name"
 	indexAPIKeySecret = "spec.apiKeySecretRef.name"
 	indexPasswordRef  = "spec.smtpPasswordSecretRef.name"
-	indexWebhookClaim = "webhookClaim"
 )
 
 // SetupWithManager registers the four controllers on mgr, all sharing one
@@ -74,35 +75,68 @@ func SetupWithManager(mgr manager.Manager, mg *mailgun.Client, o Options) error 
 	}
 	secrets := Secrets{Cached: mgr.GetClient(), Direct: mgr.GetAPIReader()}
 	accounts := &Accounts{Cached: mgr.GetClient(), Secrets: secrets}
-	opts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
+	// Retries back off exponentially, but never wait longer than the sync
+	// period: nothing is given up on, however long it failed.
+	opts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+		RateLimiter: workqueue.NewTypedMaxOfRateLimiter(
+			workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](5*time.Millisecond, o.SyncPeriod),
+			&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(10), 100)},
+		)}
 
 	if err := setupAccounts(mgr, accounts, mg, o, opts); err != nil {
 		return err
 	}
 	domains := &domainExternal{api: mg, secrets: secrets, dnsCheckInterval: o.DNSCheckInterval}
-	if err := setupManaged(mgr, "mailgundomain", newEngine(mgr, accounts, o, domains, func() *v1alpha1.MailgunDomain { return &v1alpha1.MailgunDomain{} }),
+	if err := setupManaged(mgr, "mailgundomain", newEngine(mgr, accounts, o, domains, func() *v1alpha1.MailgunDomain { return &v1alpha1.MailgunDomain{} },
+		func() client.ObjectList { return &v1alpha1.MailgunDomainList{} }),
 		opts, &v1alpha1.MailgunDomain{}, &v1alpha1.MailgunDomainList{}, passwordSecretWatch(mgr)); err != nil {
 		return err
 	}
-	webhooks := &webhookExternal{api: mg, cache: mgr.GetClient()}
-	if err := setupManaged(mgr, "webhook", newEngine(mgr, accounts, o, webhooks, func() *v1alpha1.Webhook { return &v1alpha1.Webhook{} }),
-		opts, &v1alpha1.Webhook{}, &v1alpha1.WebhookList{}, claimWatch(mgr)); err != nil {
+	webhooks := &webhookExternal{api: mg}
+	if err := setupManaged(mgr, "webhook", newEngine(mgr, accounts, o, webhooks, func() *v1alpha1.Webhook { return &v1alpha1.Webhook{} },
+		func() client.ObjectList { return &v1alpha1.WebhookList{} }),
+		opts, &v1alpha1.Webhook{}, &v1alpha1.WebhookList{}, nil); err != nil {
 		return err
 	}
-	routes := &routeExternal{api: mg}
-	return setupManaged(mgr, "route", newEngine(mgr, accounts, o, routes, func() *v1alpha1.Route { return &v1alpha1.Route{} }),
+	routes := &routeExternal{api: mg, recorder: mgr.GetEventRecorder("mailgun-operator")}
+	return setupManaged(mgr, "route", newEngine(mgr, accounts, o, routes, func() *v1alpha1.Route { return &v1alpha1.Route{} },
+		func() client.ObjectList { return &v1alpha1.RouteList{} }),
 		opts, &v1alpha1.Route{}, &v1alpha1.RouteList{}, nil)
 }
 
-func newEngine[T v1alpha1.Managed](mgr manager.Manager, accounts *Accounts, o Options, x external[T], newObj func() T) *Engine[T] {
+func newEngine[T v1alpha1.Managed](mgr manager.Manager, accounts *Accounts, o Options, x external[T], newObj func() T,
+	newList func() client.ObjectList) *Engine[T] {
 	return &Engine[T]{Client: mgr.GetClient(), Accounts: accounts, External: x, New: newObj,
-		Recorder: mgr.GetEventRecorder("mailgun-operator"), SyncPeriod: o.SyncPeriod, CreateGrace: o.CreateGrace}
+		Recorder: mgr.GetEventRecorder("mailgun-operator"), SyncPeriod: o.SyncPeriod, CreateGrace: o.CreateGrace,
+		Claims: mgr.GetClient(), NewList: newList}
 }
 
 // primaryChanges lets through what needs a reconcile: a spec change, an
 // annotation change (a manual nudge) or a deletion, and not the operator's
 // own status and finalizer writes, which would otherwise loop.
 var primaryChanges = predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{})
+
+// accountChanges lets through the account changes its objects act on: its
+// Ready status or reason, its spec, the address it records, its deletion.
+// Not every status write: a message or a check time changes nothing for
+// them, and waking every object of the account at each one would cost a
+// Mailgun call per object.
+var accountChanges = predicate.Funcs{
+	UpdateFunc: func(e event.UpdateEvent) bool {
+		o, ok1 := e.ObjectOld.(*v1alpha1.MailgunAccount)
+		n, ok2 := e.ObjectNew.(*v1alpha1.MailgunAccount)
+		if !ok1 || !ok2 {
+			return true
+		}
+		before := meta.FindStatusCondition(o.Status.Conditions, v1alpha1.ConditionReady)
+		after := meta.FindStatusCondition(n.Status.Conditions, v1alpha1.ConditionReady)
+		if (before == nil) != (after == nil) || (before != nil && (before.Status != after.Status || before.Reason != after.Reason)) {
+			return true
+		}
+		return o.Generation != n.Generation || o.Status.APIBaseURL != n.Status.APIBaseURL ||
+			o.DeletionTimestamp.IsZero() != n.DeletionTimestamp.IsZero()
+	},
+}
 
 // extraWatch adds a kind-specific watch to a managed controller.
 type extraWatch func(b *builder.Builder) *builder.Builder
@@ -111,7 +145,9 @@ func setupManaged(mgr manager.Manager, name string, r reconcile.Reconciler, opts
 	obj client.Object, list client.ObjectList, extra extraWatch) error {
 	b := ctrl.NewControllerManagedBy(mgr).Named(name).WithOptions(opts).
 		For(obj, builder.WithPredicates(primaryChanges)).
-		Watches(&v1alpha1.MailgunAccount{}, handler.EnqueueRequestsFromMapFunc(referrers(mgr.GetClient(), list, indexAccountRef)))
+		Watches(&v1alpha1.MailgunAccount{}, handler.EnqueueRequestsFromMapFunc(referrers(mgr.GetClient(), list, indexAccountRef)),
+			builder.WithPredicates(accountChanges))
+	b = claimWatch(mgr, obj, list)(b)
 	if extra != nil {
 		b = extra(b)
 	}
@@ -127,10 +163,13 @@ func setupAccounts(mgr manager.Manager, accounts *Accounts, mg *mailgun.Client, 
 		For(&v1alpha1.MailgunAccount{}, builder.WithPredicates(primaryChanges)).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(
 			referrers(mgr.GetClient(), &v1alpha1.MailgunAccountList{}, indexAPIKeySecret)), builder.OnlyMetadata)
-	// A deleted object may be the last user a deleted account waits for.
+	// A deleted object may be the last user a deleted account waits for;
+	// an object being deleted keeps the account's Secret held.
 	onlyDeletes := builder.WithPredicates(predicate.Funcs{
-		CreateFunc:  func(event.CreateEvent) bool { return false },
-		UpdateFunc:  func(event.UpdateEvent) bool { return false },
+		CreateFunc: func(event.CreateEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return e.ObjectOld.GetDeletionTimestamp().IsZero() != e.ObjectNew.GetDeletionTimestamp().IsZero()
+		},
 		GenericFunc: func(event.GenericEvent) bool { return false },
 	})
 	for _, kind := range []client.Object{&v1alpha1.MailgunDomain{}, &v1alpha1.Webhook{}, &v1alpha1.Route{}} {
@@ -161,19 +200,19 @@ func passwordSecretWatch(mgr manager.Manager) extraWatch {
 	}
 }
 
-// claimWatch wakes the other Webhooks of the same (account, domain, event)
-// when one changes or goes, so that a Webhook in Conflict takes over once
-// the winner is deleted.
-func claimWatch(mgr manager.Manager) extraWatch {
+// claimWatch wakes the other objects of the kind that claim the same
+// Mailgun object (see claims.go) when one is deleted, so that one in
+// Conflict takes over once the winner is gone.
+func claimWatch(mgr manager.Manager, obj client.Object, list client.ObjectList) extraWatch {
 	c := mgr.GetClient()
 	return func(b *builder.Builder) *builder.Builder {
-		return b.Watches(&v1alpha1.Webhook{}, handler.EnqueueRequestsFromMapFunc(
+		return b.Watches(obj, handler.EnqueueRequestsFromMapFunc(
 			func(ctx context.Context, o client.Object) []reconcile.Request {
-				w, ok := o.(*v1alpha1.Webhook)
-				if !ok {
+				claim := claimOf(o)
+				if claim == "" {
 					return nil
 				}
-				return listRequests(ctx, c, &v1alpha1.WebhookList{}, w.Namespace, indexWebhookClaim, webhookClaim(w), w.Name)
+				return listRequests(ctx, c, list.DeepCopyObject().(client.ObjectList), o.GetNamespace(), indexClaim, claim, o.GetName())
 			}), builder.WithPredicates(predicate.Funcs{
 			CreateFunc:  func(event.CreateEvent) bool { return false },
 			UpdateFunc:  func(e event.UpdateEvent) bool { return !e.ObjectNew.GetDeletionTimestamp().IsZero() },
@@ -228,10 +267,15 @@ func addIndexes(mgr manager.Manager) error {
 	}); err != nil {
 		return fmt.Errorf("cannot index MailgunDomain by Secret: %w", err)
 	}
-	if err := idx.IndexField(ctx, &v1alpha1.Webhook{}, indexWebhookClaim, func(o client.Object) []string {
-		return []string{webhookClaim(o.(*v1alpha1.Webhook))}
-	}); err != nil {
-		return fmt.Errorf("cannot index Webhook by claim: %w", err)
+	for _, obj := range []client.Object{&v1alpha1.MailgunDomain{}, &v1alpha1.Webhook{}, &v1alpha1.Route{}} {
+		if err := idx.IndexField(ctx, obj, indexClaim, func(o client.Object) []string {
+			if c := claimOf(o); c != "" {
+				return []string{c}
+			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("cannot index %T by claim: %w", obj, err)
+		}
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -64,7 +65,13 @@ var _ = BeforeSuite(func() {
 	k8s, err = client.New(cfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
 
+	// A deleted Secret of an account in use is released after this long.
+	secretReleaseGrace = 3 * time.Second
+	// The manager's cache options, as cmd/manager sets them.
+	var cacheOpts cache.Options
+	SetCacheTransforms(&cacheOpts)
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Cache:   cacheOpts,
 		Scheme:  scheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
 		NewClient: func(c *rest.Config, o client.Options) (client.Client, error) {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
 	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
 	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
 )
@@ -26,18 +24,14 @@ type webhookAPI interface {
 
 // webhookExternal adapts Webhook to the engine. A webhook has no id in
 // Mailgun: its identity is (domain, event), so one list per domain observes
-// it, and POST or PUT writes it.
+// it, and POST or PUT writes it. Two Webhooks of one event: see claims.go.
 type webhookExternal struct {
-	api   webhookAPI
-	cache client.Reader
+	api webhookAPI
 }
 
 func (x *webhookExternal) Observe(ctx context.Context, a mailgun.Account, w *v1alpha1.Webhook) (observation, error) {
 	ev, err := webhookEvent(w)
 	if err != nil {
-		return observation{}, err
-	}
-	if err := x.checkClaim(ctx, w); err != nil {
 		return observation{}, err
 	}
 	all, err := x.api.ListWebhooks(ctx, a, w.Spec.Domain)
@@ -88,34 +82,9 @@ func (x *webhookExternal) Delete(ctx context.Context, a mailgun.Account, w *v1al
 	return x.api.DeleteWebhook(ctx, a, w.Spec.Domain, ev)
 }
 
-// checkClaim makes sure no older Webhook claims the same event of the same
-// domain through the same account: the first one wins and the later ones
-// touch nothing.
-func (x *webhookExternal) checkClaim(ctx context.Context, w *v1alpha1.Webhook) error {
-	var list v1alpha1.WebhookList
-	if err := x.cache.List(ctx, &list, client.InNamespace(w.Namespace),
-		client.MatchingFields{indexWebhookClaim: webhookClaim(w)}); err != nil {
-		return fmt.Errorf("cannot list Webhooks: %w", err)
-	}
-	for i := range list.Items {
-		other := &list.Items[i]
-		if other.UID != w.UID && claimsFirst(other, w) {
-			return stalledError(ReasonConflict, fmt.Errorf(
-				"another Webhook, %s, already manages event %s of domain %s: delete one of the two",
-				other.Name, w.Spec.Event, w.Spec.Domain))
-		}
-	}
-	return nil
-}
-
-// claimsFirst orders claims by creation time, then name, so that exactly one
-// of several Webhooks wins, whichever reconciles first.
-func claimsFirst(a, b *v1alpha1.Webhook) bool {
-	ta, tb := a.CreationTimestamp.Time, b.CreationTimestamp.Time
-	if !ta.Equal(tb) {
-		return ta.Before(tb)
-	}
-	return a.Name < b.Name
+// Identity is the webhook's domain and event.
+func (x *webhookExternal) Identity(w *v1alpha1.Webhook) string {
+	return w.Spec.Domain + "/" + string(w.Spec.Event)
 }
 
 // webhookClaim is the index value naming what a Webhook claims.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 )
@@ -20,14 +21,7 @@ func addFinalizer(ctx context.Context, c client.Client, obj client.Object) error
 	if controllerutil.ContainsFinalizer(obj, Finalizer) {
 		return nil
 	}
-	cp := obj.DeepCopyObject().(client.Object)
-	controllerutil.AddFinalizer(cp, Finalizer)
-	if err := c.Patch(ctx, cp, client.MergeFromWithOptions(obj, client.MergeFromWithOptimisticLock{})); err != nil {
-		return fmt.Errorf("cannot add finalizer: %w", err)
-	}
-	obj.SetFinalizers(cp.GetFinalizers())
-	obj.SetResourceVersion(cp.GetResourceVersion())
-	return nil
+	return patchFinalizers(ctx, c, obj, func(o client.Object) { controllerutil.AddFinalizer(o, Finalizer) })
 }
 
 // removeFinalizer releases obj; an object already gone is not an error.
@@ -35,11 +29,26 @@ func removeFinalizer(ctx context.Context, c client.Client, obj client.Object) er
 	if !controllerutil.ContainsFinalizer(obj, Finalizer) {
 		return nil
 	}
-	cp := obj.DeepCopyObject().(client.Object)
-	controllerutil.RemoveFinalizer(cp, Finalizer)
-	if err := c.Patch(ctx, cp, client.MergeFrom(obj)); client.IgnoreNotFound(err) != nil {
-		return fmt.Errorf("cannot remove finalizer: %w", err)
+	err := patchFinalizers(ctx, c, obj, func(o client.Object) { controllerutil.RemoveFinalizer(o, Finalizer) })
+	if apierrors.IsNotFound(err) {
+		return nil
 	}
+	return err
+}
+
+// patchFinalizers changes obj's finalizers with a merge patch that carries
+// the resourceVersion read: a merge patch replaces the whole list, so
+// without the lock a finalizer another controller added since the read
+// would be dropped. A conflict is retried by the work queue with a fresh
+// read.
+func patchFinalizers(ctx context.Context, c client.Client, obj client.Object, change func(client.Object)) error {
+	cp := obj.DeepCopyObject().(client.Object)
+	change(cp)
+	if err := c.Patch(ctx, cp, client.MergeFromWithOptions(obj, client.MergeFromWithOptimisticLock{})); err != nil {
+		return fmt.Errorf("cannot update finalizers: %w", err)
+	}
+	obj.SetFinalizers(cp.GetFinalizers())
+	obj.SetResourceVersion(cp.GetResourceVersion())
 	return nil
 }
 

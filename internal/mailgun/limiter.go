@@ -77,16 +77,28 @@ func (st *accountState) pause(t time.Time) {
 	}
 }
 
+// failFastKey marks a context whose calls never sleep through a 429 pause.
+type failFastKey struct{}
+
+// FailFast returns a context whose calls, while the account is paused by a
+// 429, fail at once with ErrRateLimited and the reset time instead of
+// sleeping until the reset. A controller passes it so that one account's
+// pause never holds a reconcile worker: it requeues the object for the
+// reset time instead.
+func FailFast(ctx context.Context) context.Context {
+	return context.WithValue(ctx, failFastKey{}, true)
+}
+
 // wait blocks until this key may send: first until a 429 pause ends, then
 // for a token. Every wait counts in rate_limit_waits. If the caller's
-// deadline ends before the pause, it fails at once with ErrRateLimited and
-// the reset time, so a reconcile worker is not held just to time out and the
-// controller can requeue at the right moment.
+// deadline ends before the pause, or the caller asked for FailFast, it fails
+// at once with ErrRateLimited and the reset time, so a reconcile worker is
+// not held and the controller can requeue at the right moment.
 func (c *Client) wait(ctx context.Context, st *accountState, op Operation) error {
 	if until := st.pausedUntil.Load(); until != 0 {
 		if d := time.Duration(until - time.Now().UnixNano()); d > 0 {
 			c.metrics.rateLimitWait(op)
-			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+			if dl, ok := ctx.Deadline(); (ok && time.Until(dl) < d) || ctx.Value(failFastKey{}) != nil {
 				return &Error{Op: op, Message: "account is rate limited", RetryAt: time.Unix(0, until), kind: ErrRateLimited}
 			}
 			if err := sleep(ctx, d); err != nil {

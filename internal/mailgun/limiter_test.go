@@ -45,6 +45,18 @@ func TestRateLimitPause(t *testing.T) {
 		}
 	})
 
+	t.Run("FailFast fails fast without a deadline", func(t *testing.T) {
+		reason := "a FailFast caller gets ErrRateLimited at once, with the reset time, however far the reset"
+		start := time.Now()
+		err := getDomain(mailgun.FailFast(context.Background()), c, a)
+		if !errors.Is(err, mailgun.ErrRateLimited) || time.Since(start) > 30*time.Millisecond {
+			t.Errorf("%s: %v after %v", reason, err, time.Since(start))
+		}
+		if at, ok := mailgun.RetryAfter(err); !ok || at.Sub(reset).Abs() > 2*time.Millisecond {
+			t.Errorf("%s: RetryAfter %v, want about %v", reason, at, reset)
+		}
+	})
+
 	t.Run("other key not paused", func(t *testing.T) {
 		reason := "the pause is per key"
 		b, err := mailgun.NewAccount(a.BaseURL(), "another-key")
@@ -73,8 +85,8 @@ func TestRateLimitPause(t *testing.T) {
 	if n := len(rp.requests()); n != 3 {
 		t.Errorf("%d requests, want 3 (429, other key, after reset)", n)
 	}
-	if w := metricValue(t, m, "mailgun_rate_limit_waits_total", map[string]string{"operation": "GetDomain"}); w != 2 {
-		t.Errorf("rate limit waits = %v, want 2", w)
+	if w := metricValue(t, m, "mailgun_rate_limit_waits_total", map[string]string{"operation": "GetDomain"}); w != 3 {
+		t.Errorf("rate limit waits = %v, want 3", w)
 	}
 	if v := metricValue(t, m, "mailgun_requests_total", map[string]string{"operation": "GetDomain", "code": "4xx"}); v != 1 {
 		t.Errorf("4xx requests = %v, want 1", v)

@@ -95,6 +95,12 @@ func (e *Emulator) InjectFault(ctx context.Context, f Fault) error {
 	return err
 }
 
+// ClearFaults drops every fault still queued, as the end of an incident.
+func (e *Emulator) ClearFaults(ctx context.Context) error {
+	_, err := e.admin(ctx, http.MethodDelete, "/_emulator/faults", "")
+	return err
+}
+
 func (e *Emulator) admin(ctx context.Context, method, path, body string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, e.URL+path, strings.NewReader(body))
 	if err != nil {

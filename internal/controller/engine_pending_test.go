@@ -1,0 +1,297 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
+)
+
+// fakeRoutes is a routeAPI over a map. createErr, when set, is returned by
+// the next create, after the route was made if createMakes.
+type fakeRoutes struct {
+	routes      map[string]mailgun.Route
+	next        int
+	creates     int
+	deleted     []string
+	createErr   error
+	createMakes bool
+}
+
+func (f *fakeRoutes) add(desc string, created time.Time) string {
+	f.next++
+	id := fmt.Sprintf("r%02d", f.next)
+	f.routes[id] = mailgun.Route{ID: id, Priority: 1, Description: desc, Expression: "catch_all()",
+		Actions: []string{"stop()"}, CreatedAt: created.UTC().Format(http.TimeFormat)}
+	return id
+}
+
+func (f *fakeRoutes) CreateRoute(_ context.Context, _ mailgun.Account, r mailgun.RouteRequest) (mailgun.Route, error) {
+	f.creates++
+	if err := f.createErr; err != nil {
+		f.createErr = nil
+		if f.createMakes {
+			f.add(*r.Description, time.Now())
+		}
+		return mailgun.Route{}, err
+	}
+	id := f.add(*r.Description, time.Now())
+	return f.routes[id], nil
+}
+
+func (f *fakeRoutes) ListRoutes(context.Context, mailgun.Account, mailgun.ListOptions) (mailgun.RoutePage, error) {
+	var p mailgun.RoutePage
+	for _, r := range f.routes {
+		p.Items = append(p.Items, r)
+	}
+	slices.SortFunc(p.Items, func(a, b mailgun.Route) int { return strings.Compare(b.ID, a.ID) }) // newest first
+	p.TotalCount = len(p.Items)
+	return p, nil
+}
+
+func (f *fakeRoutes) GetRoute(_ context.Context, _ mailgun.Account, id string) (mailgun.Route, error) {
+	if r, ok := f.routes[id]; ok {
+		return r, nil
+	}
+	return mailgun.Route{}, mailgun.Classify(mailgun.OpGetRoute, 404, nil, []byte(`{"message":"not found"}`))
+}
+
+func (f *fakeRoutes) UpdateRoute(context.Context, mailgun.Account, string, mailgun.RouteRequest) (mailgun.Route, error) {
+	return mailgun.Route{}, nil
+}
+
+func (f *fakeRoutes) DeleteRoute(_ context.Context, _ mailgun.Account, id string) error {
+	if _, ok := f.routes[id]; !ok {
+		return mailgun.Classify(mailgun.OpDeleteRoute, 404, nil, []byte(`{"message":"not found"}`))
+	}
+	delete(f.routes, id)
+	f.deleted = append(f.deleted, id)
+	return nil
+}
+
+// fakeEngine is a route engine over a fake API server holding route, an
+// account and its Secret.
+func fakeEngine(t *testing.T, api *fakeRoutes, route *v1alpha1.Route, extra ...client.Object) (*Engine[*v1alpha1.Route], client.Client, *events.FakeRecorder) {
+	t.Helper()
+	scheme := runtime.NewScheme()
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := corev1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	objs := append([]client.Object{route,
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "key", Namespace: "ns"}, Data: map[string][]byte{"api-key": []byte("k")}},
+		&v1alpha1.MailgunAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "ns"},
+			Spec: v1alpha1.MailgunAccountSpec{APIBaseURL: "http://127.0.0.1:1", APIKeySecretRef: v1alpha1.APIKeySecretReference{Name: "key"}}},
+	}, extra...)
+	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).
+		WithStatusSubresource(&v1alpha1.Route{}, &v1alpha1.MailgunAccount{}).Build()
+	rec := events.NewFakeRecorder(20)
+	secrets := Secrets{Cached: c, Direct: c}
+	e := &Engine[*v1alpha1.Route]{Client: c, Accounts: &Accounts{Cached: c, Secrets: secrets},
+		External: &routeExternal{api: api, recorder: rec}, New: func() *v1alpha1.Route { return &v1alpha1.Route{} },
+		Recorder: rec, SyncPeriod: time.Minute, CreateGrace: time.Millisecond}
+	return e, c, rec
+}
+
+func testRoute() *v1alpha1.Route {
+	return &v1alpha1.Route{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "ns", UID: "uid-1"},
+		Spec: v1alpha1.RouteSpec{Expression: "catch_all()", Actions: []v1alpha1.RouteAction{"stop()"}}}
+}
+
+func reconcileRoute(t *testing.T, e *Engine[*v1alpha1.Route], c client.Client) *v1alpha1.Route {
+	t.Helper()
+	req := ctrl.Request{NamespacedName: client.ObjectKey{Namespace: "ns", Name: "r"}}
+	_, _ = e.Reconcile(context.Background(), req)
+	r := &v1alpha1.Route{}
+	if err := c.Get(context.Background(), req.NamespacedName, r); err != nil {
+		return nil // deleted
+	}
+	return r
+}
+
+// TestCreatePending: only a failure of the POST itself leaves a create
+// pending; a pending create counts as Created on deletion, and what it made
+// is deleted.
+func TestCreatePending(t *testing.T) {
+	cases := []struct {
+		name        string
+		routeID     string
+		err         error
+		makes       bool
+		wantPending bool
+	}{
+		{name: "a 503 after Mailgun made the route", err: mailgun.Classify(mailgun.OpCreateRoute, 503, nil, nil), makes: true, wantPending: true},
+		{name: "a 502 before Mailgun made anything", err: mailgun.Classify(mailgun.OpCreateRoute, 502, nil, nil), wantPending: true},
+		{name: "a 400", err: mailgun.Classify(mailgun.OpCreateRoute, 400, nil, []byte(`{"message":"bad"}`))},
+		{name: "a 401", err: mailgun.Classify(mailgun.OpCreateRoute, 401, nil, nil)},
+		{name: "a 429", err: mailgun.Classify(mailgun.OpCreateRoute, 429, nil, nil)},
+		{name: "an error before the POST (routeID names no route)", routeID: "gone"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			api := &fakeRoutes{routes: map[string]mailgun.Route{}, createErr: tc.err, createMakes: tc.makes}
+			route := testRoute()
+			route.Spec.RouteID = tc.routeID
+			e, c, _ := fakeEngine(t, api, route)
+			r := reconcileRoute(t, e, c)
+			if got := r.Status.CreatePendingSince != nil; got != tc.wantPending {
+				t.Fatalf("createPendingSince set = %v, want %v (status %+v)", got, tc.wantPending, r.Status.ManagedStatus)
+			}
+			if tc.routeID != "" && api.creates != 0 {
+				t.Fatalf("posted %d creates for an adopting Route", api.creates)
+			}
+			want := v1alpha1.DeletionOrphan
+			if tc.wantPending {
+				want = v1alpha1.DeletionDelete
+			}
+			if p := v1alpha1.EffectiveDeletionPolicy(&r.Spec.ManagedSpec, &r.Status.ManagedStatus); p != want {
+				t.Fatalf("deletion policy %s, want %s", p, want)
+			}
+			// Deleted before any other reconcile: what the lost create made goes too.
+			if err := c.Delete(context.Background(), r); err != nil {
+				t.Fatal(err)
+			}
+			if left := reconcileRoute(t, e, c); left != nil {
+				t.Fatalf("the Route is still there: %+v", left.Status)
+			}
+			if len(api.routes) != 0 {
+				t.Fatalf("routes left in Mailgun: %v", api.routes)
+			}
+		})
+	}
+}
+
+// TestMarkerSearch: while a create may be pending, the route is looked for
+// by its marker, also on a re-create whose status still names the dead
+// route; extra routes with the marker are deleted, the oldest kept.
+func TestMarkerSearch(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		deadID string
+		marked int
+	}{
+		{name: "first create, one route made", marked: 1},
+		{name: "re-create, status names the dead route", deadID: "dead", marked: 1},
+		{name: "three routes carry the marker", marked: 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := &fakeRoutes{routes: map[string]mailgun.Route{}}
+			route := testRoute()
+			api.add("someone else's", time.Now().Add(-time.Hour))
+			base := time.Now().Add(-10 * time.Minute)
+			var oldest string
+			for i := range tc.marked {
+				id := api.add(routeDescription(route), base.Add(time.Duration(i)*time.Minute))
+				if i == 0 {
+					oldest = id
+				}
+			}
+			route.Status.ID = tc.deadID
+			route.Status.CreatePendingSince = &metav1.Time{Time: time.Now().Add(-time.Minute)}
+			e, c, rec := fakeEngine(t, api, route)
+			r := reconcileRoute(t, e, c)
+			if api.creates != 0 {
+				t.Fatalf("posted %d creates", api.creates)
+			}
+			if r.Status.ID != oldest || r.Status.Management != v1alpha1.ManagementCreated || r.Status.CreatePendingSince != nil {
+				t.Fatalf("status %+v, want id %s, Created, nothing pending", r.Status, oldest)
+			}
+			if len(api.routes) != 2 {
+				t.Fatalf("%d routes left, want the other's and the oldest marked", len(api.routes))
+			}
+			if r.Annotations[ExternalNameAnnotation] != oldest {
+				t.Fatalf("external-name %q, want %s", r.Annotations[ExternalNameAnnotation], oldest)
+			}
+			dups := 0
+			for len(rec.Events) > 0 {
+				if ev := <-rec.Events; strings.Contains(ev, "DuplicateDeleted") {
+					dups++
+				}
+			}
+			if dups != tc.marked-1 {
+				t.Fatalf("%d DuplicateDeleted events, want %d", dups, tc.marked-1)
+			}
+		})
+	}
+}
+
+// TestExternalNameReadFirst: a Route restored without status, its
+// annotation naming its route, takes that route (Adopted) instead of making
+// a second one.
+func TestExternalNameReadFirst(t *testing.T) {
+	api := &fakeRoutes{routes: map[string]mailgun.Route{}}
+	route := testRoute()
+	id := api.add(routeDescription(route), time.Now())
+	route.Annotations = map[string]string{ExternalNameAnnotation: id}
+	e, c, _ := fakeEngine(t, api, route)
+	r := reconcileRoute(t, e, c)
+	if api.creates != 0 || r.Status.ID != id || r.Status.Management != v1alpha1.ManagementAdopted {
+		t.Fatalf("%d creates, status %+v; want the restored route adopted", api.creates, r.Status)
+	}
+}
+
+// TestKeyGoneOnDeletion: when the key is really gone (the Secret's hold was
+// lifted by hand) and nothing remembers it, the deletion says so and what to
+// do, and finishes once the user sets deletionPolicy: Orphan.
+func TestKeyGoneOnDeletion(t *testing.T) {
+	api := &fakeRoutes{routes: map[string]mailgun.Route{}}
+	route := testRoute()
+	route.Finalizers = []string{Finalizer}
+	route.Status.ID = api.add(routeDescription(route), time.Now())
+	route.Status.Management = v1alpha1.ManagementCreated
+	e, c, _ := fakeEngine(t, api, route)
+	bg := context.Background()
+	if err := c.Delete(bg, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "key", Namespace: "ns"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete(bg, route); err != nil {
+		t.Fatal(err)
+	}
+	var r *v1alpha1.Route
+	for range 2 { // the second check confirms an account-level failure
+		r = reconcileRoute(t, e, c)
+	}
+	if r == nil {
+		t.Fatal("the Route was released without deleting its route")
+	}
+	ready := findCondition(r.Status.Conditions, v1alpha1.ConditionReady)
+	stalled := findCondition(r.Status.Conditions, v1alpha1.ConditionStalled)
+	if stalled == nil || ready.Reason != ReasonSecretNotFound || !strings.Contains(ready.Message, "deletionPolicy: Orphan") {
+		t.Fatalf("want Stalled SecretNotFound saying what to do, got %+v", r.Status.Conditions)
+	}
+	r.Spec.DeletionPolicy = v1alpha1.DeletionOrphan
+	if err := c.Update(bg, r); err != nil {
+		t.Fatal(err)
+	}
+	if left := reconcileRoute(t, e, c); left != nil {
+		t.Fatalf("the Route stays with deletionPolicy: Orphan: %+v", left.Status.Conditions)
+	}
+	if len(api.routes) != 1 {
+		t.Fatal("an orphaned route was deleted")
+	}
+}
+
+func findCondition(conds []metav1.Condition, typ string) *metav1.Condition {
+	for i := range conds {
+		if conds[i].Type == typ {
+			return &conds[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,96 @@
+package controller
+
+import (
+	"time"
+
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+
+	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
+)
+
+// TestAccountChanges: an account's status write wakes its objects only when
+// what they act on changed.
+func TestAccountChanges(t *testing.T) {
+	acct := func(status metav1.ConditionStatus, reason, message string) *v1alpha1.MailgunAccount {
+		a := &v1alpha1.MailgunAccount{ObjectMeta: metav1.ObjectMeta{Name: "a", Generation: 1}}
+		if status != "" {
+			a.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: status, Reason: reason, Message: message}}
+		}
+		return a
+	}
+	now := metav1.Now()
+	cases := []struct {
+		name     string
+		old, new *v1alpha1.MailgunAccount
+		want     bool
+	}{
+		{"first status", acct("", "", ""), acct(metav1.ConditionTrue, ReasonSucceeded, "ok"), true},
+		{"Ready turns False", acct(metav1.ConditionTrue, ReasonSucceeded, "ok"), acct(metav1.ConditionFalse, ReasonInvalidCredentials, "no"), true},
+		{"reason changes", acct(metav1.ConditionFalse, ReasonRateLimited, "x"), acct(metav1.ConditionFalse, ReasonInvalidCredentials, "x"), true},
+		{"only the message changes", acct(metav1.ConditionFalse, ReasonRateLimited, "a"), acct(metav1.ConditionFalse, ReasonRateLimited, "b"), false},
+		{"nothing changes", acct(metav1.ConditionTrue, ReasonSucceeded, "ok"), acct(metav1.ConditionTrue, ReasonSucceeded, "ok"), false},
+		{"spec changes", acct(metav1.ConditionTrue, ReasonSucceeded, "ok"), func() *v1alpha1.MailgunAccount {
+			a := acct(metav1.ConditionTrue, ReasonSucceeded, "ok")
+			a.Generation = 2
+			return a
+		}(), true},
+		{"recorded address changes", acct(metav1.ConditionTrue, ReasonSucceeded, "ok"), func() *v1alpha1.MailgunAccount {
+			a := acct(metav1.ConditionTrue, ReasonSucceeded, "ok")
+			a.Status.APIBaseURL = "https://api.eu.mailgun.net"
+			return a
+		}(), true},
+		{"deleted", acct(metav1.ConditionTrue, ReasonSucceeded, "ok"), func() *v1alpha1.MailgunAccount {
+			a := acct(metav1.ConditionTrue, ReasonSucceeded, "ok")
+			a.DeletionTimestamp = &now
+			return a
+		}(), true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := accountChanges.Update(event.UpdateEvent{ObjectOld: tc.old, ObjectNew: tc.new}); got != tc.want {
+				t.Errorf("wakes objects = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestRecheckAfter: a stalled object is checked again from minRecheck up to
+// the sync period, growing with how long it has been stalled.
+func TestRecheckAfter(t *testing.T) {
+	now := metav1.Now().Time
+	stalledFor := func(d string) *v1alpha1.Status {
+		st := &v1alpha1.Status{}
+		if d != "" {
+			dur, _ := timeParse(d)
+			st.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionStalled, Status: metav1.ConditionTrue,
+				LastTransitionTime: metav1.NewTime(now.Add(-dur))}}
+		}
+		return st
+	}
+	cases := []struct {
+		name       string
+		st         *v1alpha1.Status
+		sync       string
+		lo, hiIncl string
+	}{
+		{"newly stalled", stalledFor(""), "10m", "30s", "33s"},
+		{"stalled 5 minutes", stalledFor("5m"), "10m", "5m", "5m30s"},
+		{"stalled for hours: the sync period", stalledFor("3h"), "10m", "10m", "11m"},
+		{"a sync period under 30s wins", stalledFor(""), "10s", "10s", "11s"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sync, _ := timeParse(tc.sync)
+			lo, _ := timeParse(tc.lo)
+			hi, _ := timeParse(tc.hiIncl)
+			if got := recheckAfter(tc.st, sync, now); got < lo || got > hi {
+				t.Errorf("recheckAfter = %v, want in [%v, %v]", got, lo, hi)
+			}
+		})
+	}
+}
+
+var timeParse = time.ParseDuration
