@@ -205,25 +205,24 @@ var matrixKinds = []matrixKind{
 		write: map[string]mailguntest.Op{matrixCreate: mailguntest.OpCreateRoute,
 			matrixUpdate: mailguntest.OpUpdateRoute, matrixDelete: mailguntest.OpDeleteRoute},
 		check: func(g Gomega, c *cell, made, adopted client.Object) {
-			type routeView struct {
-				Priority           int
-				Description        string
-				Expression         string
-				Actions            []string
-				AdoptedIDUnchanged bool
+			// One line per route, so that a failure lists them readably.
+			view := func(id string, priority int, description, expression string, actions []string) string {
+				return fmt.Sprintf("%d %q %s %v adopted=%v", priority, description, expression, actions, id == c.adoptedRouteID)
 			}
-			want := []routeView{}
+			want := []string{}
 			for _, o := range []client.Object{made, adopted} {
 				if o != nil {
 					r := o.(*v1alpha1.Route)
-					want = append(want, routeView{Priority: int(r.Spec.Priority), Description: routeDescription(r),
-						Expression: r.Spec.Expression, Actions: routeActions(r), AdoptedIDUnchanged: o == adopted})
+					id := ""
+					if o == adopted {
+						id = c.adoptedRouteID
+					}
+					want = append(want, view(id, int(r.Spec.Priority), routeDescription(r), r.Spec.Expression, routeActions(r)))
 				}
 			}
-			got := []routeView{}
+			got := []string{}
 			for _, rt := range c.w.mg.Routes() {
-				got = append(got, routeView{Priority: rt.Priority, Description: rt.Description,
-					Expression: rt.Expression, Actions: rt.Actions, AdoptedIDUnchanged: rt.ID == c.adoptedRouteID})
+				got = append(got, view(rt.ID, rt.Priority, rt.Description, rt.Expression, rt.Actions))
 			}
 			g.Expect(got).To(ConsistOf(want), "Mailgun's routes")
 		},
@@ -281,6 +280,11 @@ var _ = Describe("The fault matrix", Label("faultmatrix"), func() {
 		_, _ = fmt.Fprint(os.Stdout, table)
 		_, _ = fmt.Fprint(GinkgoWriter, table)
 		var failed []string
+		for _, c := range cells {
+			if c.failure != "" {
+				GinkgoWriter.Printf("===== %s / %s / %s =====\n%s\n", c.kind.name, c.op, c.fault.name, c.failure)
+			}
+		}
 		for _, c := range cells {
 			if c.failure != "" {
 				failed = append(failed, fmt.Sprintf("%s / %s / %s:\n%s", c.kind.name, c.op, c.fault.name, c.failure))
