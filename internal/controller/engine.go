@@ -49,6 +49,9 @@ type Engine[T v1alpha1.Managed] struct {
 	// not checked.
 	Claims  client.Reader
 	NewList func() client.ObjectList
+	// Paused says whether an account is paused by a 429 (the Mailgun
+	// client's PausedUntil); nil: never.
+	Paused func(mailgun.Account) (time.Time, bool)
 }
 
 // Reconcile brings one object's Mailgun state to its spec and writes its
@@ -226,6 +229,12 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 	if wait, ok := e.inGrace(obj); ok {
 		return outcome{phase: phaseReconciling, reason: ReasonProgressing, requeueAfter: wait,
 			message: "waiting for Mailgun to show the object it just created"}
+	}
+	if e.Paused != nil {
+		// The create would fail at once: no marker write for it.
+		if until, paused := e.Paused(acct); paused {
+			return rateLimited(until, time.Now())
+		}
 	}
 	if st.Management == v1alpha1.ManagementAdopted {
 		e.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Recreating", "Create",

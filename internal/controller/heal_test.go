@@ -128,7 +128,7 @@ var _ = Describe("Self-healing", func() {
 	It("never holds a worker through a 429 pause: other accounts go on, and the message does not count down", func() {
 		a := newWorldWithKey("key-paused-0123456789")
 		b := newWorldWithKey("key-free-0123456789")
-		a.mg.InjectFault(mailguntest.OpCreateRoute, mailguntest.Fault{RateLimitReset: time.Now().Add(time.Minute)})
+		a.mg.InjectFault(mailguntest.OpCreateRoute, mailguntest.Fault{RateLimitReset: time.Now().Add(time.Minute), Times: 100})
 		// More Routes than workers (4) on the paused account.
 		var paused []*v1alpha1.Route
 		for i := range 6 {
@@ -142,7 +142,11 @@ var _ = Describe("Self-healing", func() {
 		free := newRoute(b, "free")
 		Expect(k8s.Create(ctx, free)).To(Succeed())
 		eventuallyReady(free)
-		Expect(a.mg.Calls(mailguntest.OpCreateRoute)).To(Equal(1), "one 429, then nothing until the reset")
+		// Workers that sent before the first 429 came back each got one;
+		// after it, nothing is sent until the reset.
+		calls := a.mg.Calls(mailguntest.OpCreateRoute)
+		Expect(calls).To(BeNumerically("<=", 4))
+		Consistently(func() int { return a.mg.Calls(mailguntest.OpCreateRoute) }).Should(Equal(calls))
 
 		msg := func() string {
 			return meta.FindStatusCondition(get(paused[0]).(*v1alpha1.Route).Status.Conditions, v1alpha1.ConditionReady).Message

@@ -69,16 +69,25 @@ func classify(err error, now time.Time) outcome {
 		return outcome{phase: phaseStalled, reason: ReasonConflict, err: err,
 			message: "the object already exists in Mailgun in a form the operator cannot take over: " + err.Error()}
 	case errors.Is(err, mailgun.ErrRateLimited):
-		wait := minRateLimitWait
-		if at, ok := mailgun.RetryAfter(err); ok && at.Sub(now) > wait {
-			wait = at.Sub(now)
-		}
-		// The message never names the wait: a countdown would change status
-		// (and wake every watcher) on each check.
-		return outcome{phase: phaseReconciling, reason: ReasonRateLimited, requeueAfter: wait, err: err,
-			message: "Mailgun is rate limiting this account; the operator tries again when the limit resets"}
+		at, _ := mailgun.RetryAfter(err)
+		out := rateLimited(at, now)
+		out.err = err
+		return out
 	default:
 		return outcome{phase: phaseReconciling, reason: ReasonProgressingWithRetry, retry: true, err: err,
 			message: "retrying after a temporary failure: " + err.Error()}
 	}
+}
+
+// rateLimited is the outcome of a call refused, or not sent, because the
+// account is paused by a 429 until at (zero: unknown). The message never
+// names the wait: a countdown would change status (and wake every watcher)
+// on each check.
+func rateLimited(at, now time.Time) outcome {
+	wait := minRateLimitWait
+	if at.Sub(now) > wait {
+		wait = at.Sub(now)
+	}
+	return outcome{phase: phaseReconciling, reason: ReasonRateLimited, requeueAfter: wait,
+		message: "Mailgun is rate limiting this account; the operator tries again when the limit resets"}
 }

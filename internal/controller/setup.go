@@ -39,6 +39,8 @@ type Options struct {
 	CreateGrace time.Duration
 	// MaxConcurrentReconciles per kind.
 	MaxConcurrentReconciles int
+
+	paused func(mailgun.Account) (time.Time, bool) // the client's PausedUntil
 }
 
 func (o *Options) defaults() {
@@ -67,6 +69,7 @@ const (
 // Mailgun client.
 func SetupWithManager(mgr manager.Manager, mg *mailgun.Client, o Options) error {
 	o.defaults()
+	o.paused = mg.PausedUntil
 	if err := addIndexes(mgr); err != nil {
 		return err
 	}
@@ -108,7 +111,7 @@ func newEngine[T v1alpha1.Managed](mgr manager.Manager, accounts *Accounts, o Op
 	newList func() client.ObjectList) *Engine[T] {
 	return &Engine[T]{Client: mgr.GetClient(), Accounts: accounts, External: x, New: newObj,
 		Recorder: mgr.GetEventRecorder("mailgun-operator"), SyncPeriod: o.SyncPeriod, CreateGrace: o.CreateGrace,
-		Claims: mgr.GetClient(), NewList: newList}
+		Claims: mgr.GetClient(), NewList: newList, Paused: o.paused}
 }
 
 // primaryChanges lets through what needs a reconcile: a spec change, an

@@ -89,6 +89,17 @@ func FailFast(ctx context.Context) context.Context {
 	return context.WithValue(ctx, failFastKey{}, true)
 }
 
+// PausedUntil says whether a's key is paused by a 429, and until when, so
+// that a caller can skip work that only leads to a call (the operator's
+// write-ahead marker before a create).
+func (c *Client) PausedUntil(a Account) (time.Time, bool) {
+	until := c.state(a).pausedUntil.Load()
+	if until == 0 || until <= time.Now().UnixNano() {
+		return time.Time{}, false
+	}
+	return time.Unix(0, until), true
+}
+
 // wait blocks until this key may send: first until a 429 pause ends, then
 // for a token. Every wait counts in rate_limit_waits. If the caller's
 // deadline ends before the pause, or the caller asked for FailFast, it fails

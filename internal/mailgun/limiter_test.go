@@ -55,6 +55,9 @@ func TestRateLimitPause(t *testing.T) {
 		if at, ok := mailgun.RetryAfter(err); !ok || at.Sub(reset).Abs() > 2*time.Millisecond {
 			t.Errorf("%s: RetryAfter %v, want about %v", reason, at, reset)
 		}
+		if at, ok := c.PausedUntil(a); !ok || at.Sub(reset).Abs() > 2*time.Millisecond {
+			t.Errorf("PausedUntil = %v, %v; want about %v", at, ok, reset)
+		}
 	})
 
 	t.Run("other key not paused", func(t *testing.T) {
