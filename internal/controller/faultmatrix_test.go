@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
 	"github.com/mailgun-operator/mailgun-operator/internal/mailgun/mailguntest"
 )
 
@@ -93,7 +94,7 @@ var matrixFaults = []matrixFault{
 			// now for create, from setup (earlier) for update and delete.
 			return time.Now().Add(10 * time.Second)
 		}},
-	{name: "401 for 20 s", spoils: 20, at: func(c *cell, _ mailguntest.Op) time.Time {
+	{name: "401 for 20 s", spoils: 10, at: func(c *cell, _ mailguntest.Op) time.Time {
 		// An incident on Mailgun's side: every call is refused, then the
 		// same key works again. Nothing in the cluster changes.
 		c.w.mg.SetAPIKey("key-revoked-during-the-incident")
@@ -106,7 +107,10 @@ var matrixFaults = []matrixFault{
 type matrixKind struct {
 	name string
 	// setup puts what the kind needs in Mailgun: the adopted object, the
-	// domain of the webhooks.
+	// domain of the webhooks. For the create operation the adopted object
+	// is made through the API just before (someone's fresh domain or route,
+	// so a 404 window after create hides it too); for update and delete it
+	// has been there for long.
 	setup         func(c *cell)
 	made, adopted func(c *cell) client.Object
 	// change is the update the update operation applies to both objects.
@@ -124,7 +128,12 @@ var matrixKinds = []matrixKind{
 			for _, d := range []string{"made.example.com", "adopted.example.com"} {
 				c.w.mg.SetDNSValid(d, true) // no DNS re-checks: fewer calls, the same paths
 			}
-			c.w.mg.PutDomain(mailguntest.Domain{Name: "adopted.example.com", State: "active", SpamAction: "disabled"})
+			if c.op != matrixCreate {
+				c.w.mg.PutDomain(mailguntest.Domain{Name: "adopted.example.com", State: "active", SpamAction: "disabled"})
+				return
+			}
+			_, err := mgClient.CreateDomain(ctx, c.account(), mailgun.CreateDomainRequest{Name: "adopted.example.com", SpamAction: "disabled"})
+			Expect(err).NotTo(HaveOccurred())
 		},
 		made: func(c *cell) client.Object {
 			return &v1alpha1.MailgunDomain{ObjectMeta: metav1.ObjectMeta{Name: "made", Namespace: c.w.ns},
@@ -188,8 +197,15 @@ var matrixKinds = []matrixKind{
 	{
 		name: "Route",
 		setup: func(c *cell) {
-			c.adoptedRouteID = c.w.mg.PutRoute(mailguntest.Route{Priority: 5, Description: "made by hand",
-				Expression: `match_recipient("adopted@mg.example.com")`, Actions: []string{"stop()"}})
+			if c.op != matrixCreate {
+				c.adoptedRouteID = c.w.mg.PutRoute(mailguntest.Route{Priority: 5, Description: "made by hand",
+					Expression: `match_recipient("adopted@mg.example.com")`, Actions: []string{"stop()"}})
+				return
+			}
+			rt, err := mgClient.CreateRoute(ctx, c.account(), mailgun.RouteRequest{Priority: ptr(5), Description: ptr("made by hand"),
+				Expression: ptr(`match_recipient("adopted@mg.example.com")`), Actions: []string{"stop()"}})
+			Expect(err).NotTo(HaveOccurred())
+			c.adoptedRouteID = rt.ID
 		},
 		made: func(c *cell) client.Object {
 			return &v1alpha1.Route{ObjectMeta: metav1.ObjectMeta{Name: "made", Namespace: c.w.ns},
@@ -248,6 +264,13 @@ type cell struct {
 	settled int           // all calls, to the end of the settling period
 }
 
+// account is the cell's Mailgun account, for calls the test makes itself.
+func (c *cell) account() mailgun.Account {
+	a, err := mailgun.NewAccount(c.w.mg.URL, c.key)
+	Expect(err).NotTo(HaveOccurred())
+	return a
+}
+
 // cellFailure is how a cell's Gomega stops the cell.
 type cellFailure string
 
@@ -260,10 +283,10 @@ var _ = Describe("The fault matrix", Label("faultmatrix"), func() {
 					c := &cell{kind: &matrixKinds[ki], fault: &matrixFaults[fi], op: op,
 						key: fmt.Sprintf("key-matrix-%d-%s-%d", ki, op, fi)}
 					c.w = newWorldWithKey(c.key)
-					c.kind.setup(c)
 					if c.fault.before != nil {
 						c.fault.before(c)
 					}
+					c.kind.setup(c)
 					cells = append(cells, c)
 				}
 			}
@@ -377,6 +400,15 @@ func (c *cell) run() {
 		}).WithTimeout(2*time.Second).WithPolling(250*time.Millisecond).Should(Succeed(), "at the end")
 	}
 	c.settled = c.w.mg.TotalCalls()
+
+	// No duplicate, however short-lived: the operator made exactly the one
+	// object the cell needed (the made one, on create), never a second.
+	wantMade := 0
+	if c.op == matrixCreate {
+		wantMade = 1
+	}
+	g.Expect(c.w.mg.Succeeded(c.kind.write[matrixCreate])).To(Equal(wantMade),
+		"successful %s calls: Mailgun objects made during the cell", c.kind.write[matrixCreate])
 
 	// The faulted write: once per object it concerns, plus the calls the
 	// fault spoiled, plus one more (a retry of the write the fault hit).

@@ -163,6 +163,50 @@ func (s *Server) serveThenFault(w http.ResponseWriter, r *http.Request, f Fault,
 	_, _ = w.Write(rec.Body.Bytes())
 }
 
+// Succeeded returns how many calls of op were served with a 2xx answer since
+// the last ResetCalls, including answers a fault then held or dropped
+// (Fault.AfterApply): for a create, how many objects it really made, which
+// Calls cannot tell when faults spoil some calls.
+func (s *Server) Succeeded(op Op) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.succeeded[op]
+}
+
+// serveCounted serves a call and counts it in Succeeded when it answered 2xx.
+func (s *Server) serveCounted(e endpoint, w http.ResponseWriter, r *http.Request) {
+	sw := &statusWriter{ResponseWriter: w}
+	e.serve(s, sw, r)
+	if sw.status/100 == 2 {
+		s.mu.Lock()
+		if s.succeeded == nil {
+			s.succeeded = map[Op]int{}
+		}
+		s.succeeded[e.op]++
+		s.mu.Unlock()
+	}
+}
+
+// statusWriter remembers the status a handler answered.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
 // dropConnection closes the connection without a response, which a client
 // sees as EOF or a reset. Where hijacking is impossible (HTTP/2), aborting
 // the handler has the same effect on the stream.

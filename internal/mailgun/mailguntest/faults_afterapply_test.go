@@ -32,6 +32,9 @@ func TestFaultAfterApply(t *testing.T) {
 		if n := len(s.Routes()); n != 1 {
 			t.Errorf("%d routes after the lost answer, want 1", n)
 		}
+		if n := s.Succeeded(OpCreateRoute); n != 1 {
+			t.Errorf("Succeeded(CreateRoute) = %d, want 1: the write was made", n)
+		}
 		if r := send(t, s, call{method: "GET", path: "/v3/routes"}); r.status != 200 {
 			t.Errorf("next call: %d", r.status)
 		}
@@ -63,4 +66,25 @@ func TestFaultAfterApply(t *testing.T) {
 			t.Errorf("%d routes, want 1", n)
 		}
 	})
+}
+
+func TestSucceeded(t *testing.T) {
+	s := newTestServer(t)
+	s.InjectFault(OpCreateRoute, Fault{Status: 503})
+	for i := range 3 {
+		r := send(t, s, call{method: "POST", path: "/v3/routes", form: form("expression", "catch_all()")})
+		if want := []int{503, 200, 200}[i]; r.status != want {
+			t.Fatalf("call %d: %d, want %d", i+1, r.status, want)
+		}
+	}
+	if r := send(t, s, call{method: "POST", path: "/v3/routes", form: form("priority", "x")}); r.status != 400 {
+		t.Fatalf("bad create: %d, want 400", r.status)
+	}
+	if got := s.Succeeded(OpCreateRoute); got != 2 || s.Calls(OpCreateRoute) != 4 {
+		t.Errorf("Succeeded %d of %d calls, want 2 of 4", got, s.Calls(OpCreateRoute))
+	}
+	s.ResetCalls()
+	if got := s.Succeeded(OpCreateRoute); got != 0 {
+		t.Errorf("after ResetCalls: %d", got)
+	}
 }
