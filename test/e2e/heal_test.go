@@ -67,7 +67,7 @@ var _ = Describe("Self-healing", func() {
 		account := e.write("account.yaml", e.accountYAML(sampleKey))
 		routes := e.write("routes.yaml", routesYAML("prune", 5))
 		kubectl("apply", "-n", e.ns, "-f", account, "-f", routes)
-		kubectl("wait", "--for=condition=Ready", "mailgunaccount/default", "route", "--all", "-n", e.ns, "--timeout=120s")
+		kubectl("wait", "--for=condition=Ready", "mailgunaccount,route", "--all", "-n", e.ns, "--timeout=120s")
 		Expect(e.state().Routes).To(HaveLen(5))
 		Expect(kubectl("get", "secret/mailgun-api-key", "-n", e.ns, "-o", "jsonpath={.metadata.finalizers}")).
 			To(ContainSubstring("mailgun.operator.dev/api-key-in-use"))
