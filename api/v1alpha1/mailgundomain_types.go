@@ -192,6 +192,11 @@ type MailgunDomainStatus struct {
 	// +optional
 	ForceDKIMAuthority *bool `json:"forceDKIMAuthority,omitempty"`
 
+	// clickTracking is the click tracking mode last applied. Mailgun reads
+	// "htmlOnly" back as plain "active", so this tells the two apart.
+	// +optional
+	ClickTracking ClickTracking `json:"clickTracking,omitempty"`
+
 	// smtpPasswordVersion is the resourceVersion of the password Secret last
 	// applied; a new version rotates the password.
 	// +optional

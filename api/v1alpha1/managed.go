@@ -13,10 +13,17 @@ type Managed interface {
 	runtime.Object
 	GetManagedSpec() *ManagedSpec
 	GetManagedStatus() *ManagedStatus
+	// GetWholeStatus is the kind's entire status, its own fields included
+	// (a domain's applied password version, say), so that a change to any
+	// of them is written.
+	GetWholeStatus() any
 }
 
 func (d *MailgunDomain) GetManagedSpec() *ManagedSpec     { return &d.Spec.ManagedSpec }
 func (d *MailgunDomain) GetManagedStatus() *ManagedStatus { return &d.Status.ManagedStatus }
+func (d *MailgunDomain) GetWholeStatus() any              { return &d.Status }
+func (w *Webhook) GetWholeStatus() any                    { return &w.Status }
+func (r *Route) GetWholeStatus() any                      { return &r.Status }
 func (w *Webhook) GetManagedSpec() *ManagedSpec           { return &w.Spec.ManagedSpec }
 func (w *Webhook) GetManagedStatus() *ManagedStatus       { return &w.Status.ManagedStatus }
 func (r *Route) GetManagedSpec() *ManagedSpec             { return &r.Spec.ManagedSpec }

@@ -51,6 +51,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	addr := fs.String("addr", "127.0.0.1:8025", "address to listen on (port 0 picks a free port)")
 	apiKey := fs.String("api-key", "", "API key clients must send as basic auth password for user \"api\" (default $"+apiKeyEnv+")")
 	stateEndpoint := fs.Bool("state-endpoint", false, "also serve the admin API under /_emulator/ (state dump, DNS validity, faults, call reset)")
+	// The readings where the public sources disagree (docs/mailgun-api.md,
+	// "The emulator's switches for the readings"); defaults are the
+	// documented ones.
+	deleteDelay := fs.Duration("domain-delete-delay", 0, "keep a deleted domain visible this long, as Mailgun's background deletion does")
+	clickReading := fs.String("click-reading", "bool", `how html-only click tracking reads back: "bool" (documented: true) or "string" ("htmlonly")`)
+	routeAnswer := fs.String("route-update-answer", "nested", `shape of the route update answer: "nested" (documented) or "flat"`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -67,6 +73,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	emu := mailguntest.NewHandler(key)
 	defer emu.Close()
+	emu.SetDomainDeleteDelay(*deleteDelay)
+	switch *clickReading {
+	case "bool":
+	case "string":
+		emu.SetClickReading(mailguntest.ClickAsString)
+	default:
+		return fmt.Errorf(`--click-reading must be "bool" or "string", not %q`, *clickReading)
+	}
+	switch *routeAnswer {
+	case "nested":
+	case "flat":
+		emu.SetRouteUpdateAnswer(mailguntest.RouteAnswerFlat)
+	default:
+		return fmt.Errorf(`--route-update-answer must be "nested" or "flat", not %q`, *routeAnswer)
+	}
 	var handler http.Handler = emu
 	if *stateEndpoint {
 		handler = withAdmin(emu)

@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -81,6 +83,29 @@ func do(t *testing.T, method, u, body, ctype string, auth bool) (int, []byte) {
 
 const formType = "application/x-www-form-urlencoded"
 
+// asMultipart re-encodes a urlencoded form as multipart/form-data, the only
+// body a domain create reads, and returns it with its content type.
+func asMultipart(t *testing.T, form string) (string, string) {
+	t.Helper()
+	v, err := url.ParseQuery(form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, vs := range v {
+		for _, x := range vs {
+			if err := mw.WriteField(k, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String(), mw.FormDataContentType()
+}
+
 func TestRunArguments(t *testing.T) {
 	cases := []struct {
 		reason string
@@ -92,6 +117,8 @@ func TestRunArguments(t *testing.T) {
 		{reason: "a key is required", args: []string{"--addr", "127.0.0.1:0"}, errHas: "API key is required"},
 		{reason: "an unknown flag is an error", args: []string{"--api-key", key, "--nope"}, errHas: "not defined"},
 		{reason: "stray arguments are an error", args: []string{"--api-key", key, "extra"}, errHas: "unexpected arguments"},
+		{reason: "an unknown click reading is an error", args: []string{"--api-key", key, "--click-reading", "yes"}, errHas: "--click-reading"},
+		{reason: "an unknown route answer shape is an error", args: []string{"--api-key", key, "--route-update-answer", "deep"}, errHas: "--route-update-answer"},
 		{reason: "a bad address is an error", args: []string{"--api-key", key, "--addr", "no-such-host.invalid:99999"}, errHas: "listen"},
 		{reason: "-h is help, not a failure", args: []string{"-h"}, help: true},
 	}
@@ -141,7 +168,8 @@ func TestRunTakesKeyFromEnvironment(t *testing.T) {
 
 func TestServeAndShutdown(t *testing.T) {
 	base, stop := start(t, "--api-key", key)
-	if code, body := do(t, "POST", base+"/v4/domains", "name=example.com", formType, true); code != 200 {
+	mp, mpType := asMultipart(t, "name=example.com")
+	if code, body := do(t, "POST", base+"/v4/domains", mp, mpType, true); code != 200 {
 		t.Fatalf("create: %d %s", code, body)
 	}
 	if code, _ := do(t, "GET", base+"/_emulator/state", "", "", false); code != 404 {
@@ -205,6 +233,10 @@ func getState(t *testing.T, base string) stateDump {
 func TestAdminAPI(t *testing.T) {
 	base, _ := start(t, "--api-key", key, "--state-endpoint")
 	api := func(method, path, body string) (int, []byte) {
+		if method == "POST" && path == "/v4/domains" {
+			mp, mpType := asMultipart(t, body)
+			return do(t, method, base+path, mp, mpType, true)
+		}
 		return do(t, method, base+path, body, formType, true)
 	}
 
@@ -332,5 +364,35 @@ func TestAdminAPIErrors(t *testing.T) {
 		if code != tc.status || json.Unmarshal(body, &m) != nil || m["message"] == "" {
 			t.Errorf("%s: %d %s, want %d with a JSON message", tc.reason, code, body, tc.status)
 		}
+	}
+}
+
+// TestReadingFlags: the flags switch the emulator to the other reading of
+// what the public sources disagree on.
+func TestReadingFlags(t *testing.T) {
+	base, _ := start(t, "--api-key", key, "--click-reading", "string", "--route-update-answer", "flat", "--domain-delete-delay", "1h")
+	mp, mpType := asMultipart(t, "name=example.com")
+	if code, body := do(t, "POST", base+"/v4/domains", mp, mpType, true); code != 200 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	if code, body := do(t, "PUT", base+"/v3/domains/example.com/tracking/click", "active=htmlonly", formType, true); code != 200 {
+		t.Fatalf("click: %d %s", code, body)
+	}
+	if _, body := do(t, "GET", base+"/v3/domains/example.com/tracking", "", "", true); !strings.Contains(string(body), `"active":"htmlonly"`) {
+		t.Errorf("--click-reading string: %s", body)
+	}
+	_, body := do(t, "POST", base+"/v3/routes", "expression=catch_all()&action=stop()", formType, true)
+	var created struct{ Route struct{ ID string } }
+	if err := json.Unmarshal(body, &created); err != nil || created.Route.ID == "" {
+		t.Fatalf("create route: %s", body)
+	}
+	if _, body := do(t, "PUT", base+"/v3/routes/"+created.Route.ID, "priority=3", formType, true); !strings.Contains(string(body), `"id":"`+created.Route.ID+`"`) || strings.Contains(string(body), `"route"`) {
+		t.Errorf("--route-update-answer flat: %s", body)
+	}
+	if code, _ := do(t, "DELETE", base+"/v3/domains/example.com", "", "", true); code != 200 {
+		t.Fatalf("delete: %d", code)
+	}
+	if code, _ := do(t, "GET", base+"/v4/domains/example.com", "", "", true); code != 200 {
+		t.Errorf("--domain-delete-delay 1h: the domain is gone at once (%d)", code)
 	}
 }

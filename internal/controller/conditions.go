@@ -14,6 +14,7 @@ const (
 	ReasonProgressingWithRetry = "ProgressingWithRetry"
 	ReasonInvalidSpec          = "InvalidSpec"
 	ReasonInvalidCredentials   = "InvalidCredentials"
+	ReasonForbidden            = "Forbidden"
 	ReasonSecretNotFound       = "SecretNotFound"
 	ReasonAccountNotFound      = "AccountNotFound"
 	ReasonAccountNotReady      = "AccountNotReady"

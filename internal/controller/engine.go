@@ -97,9 +97,11 @@ func (e *Engine[T]) finish(ctx context.Context, orig, obj T, out outcome) (ctrl.
 	return ctrl.Result{RequeueAfter: out.requeueAfter}, nil
 }
 
-// patchStatus writes status when, and only when, it changed.
+// patchStatus writes status when, and only when, it changed: any of it, not
+// only the conditions, or what an adapter recorded (the password version
+// applied, say) would be lost and re-applied on every sync.
 func (e *Engine[T]) patchStatus(ctx context.Context, orig, obj T) error {
-	return patchStatus(ctx, e.Client, orig, obj, orig.GetManagedStatus(), obj.GetManagedStatus())
+	return patchStatus(ctx, e.Client, orig, obj, orig.GetWholeStatus(), obj.GetWholeStatus())
 }
 
 // sync makes Mailgun match the spec of a live object.
@@ -361,8 +363,9 @@ func (e *Engine[T]) deleteExternal(ctx context.Context, obj T) (outcome, bool) {
 	}
 	if err != nil && !errors.Is(err, mailgun.ErrNotFound) {
 		out := classify(err, time.Now())
-		switch out.reason {
-		case ReasonSecretNotFound, ReasonAccountNotFound:
+		switch {
+		case out.err == nil: // a wait for Mailgun to finish, not a failure
+		case out.reason == ReasonSecretNotFound || out.reason == ReasonAccountNotFound:
 			// The account normally holds its Secret until every deletion
 			// is done (see keyhold.go); this is a key really gone.
 			out.message = "cannot delete from Mailgun: the API key is gone (" + out.message +

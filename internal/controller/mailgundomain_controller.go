@@ -38,6 +38,11 @@ type domainAPI interface {
 // check its DNS again.
 const DefaultDNSCheckInterval = 5 * time.Minute
 
+// deletionPoll is how often a domain that Mailgun deletes in the background
+// is read until it is gone (docs/mailgun-api.md, "Asynchronous deletion";
+// the Terraform provider polls every 5 s as well).
+const deletionPoll = 5 * time.Second
+
 // domainExternal adapts MailgunDomain to the engine.
 type domainExternal struct {
 	api     domainAPI
@@ -47,6 +52,11 @@ type domainExternal struct {
 
 	mu        sync.Mutex
 	lastCheck map[types.UID]time.Time // in memory: a restart costs one early check
+	// deleting holds the domains whose DELETE Mailgun has accepted and
+	// that are still visible. In memory: a restart costs one more DELETE,
+	// which Mailgun answers the same for a domain it is deleting. An entry
+	// goes when the domain answers 404.
+	deleting map[types.UID]bool
 }
 
 // domainState is what Observe hands to Update.
@@ -74,7 +84,7 @@ func (x *domainExternal) Observe(ctx context.Context, a mailgun.Account, d *v1al
 		if st.tracking, err = x.api.GetTracking(ctx, a, d.Spec.DomainName); err != nil {
 			return observation{}, err
 		}
-		diffTracking(&st.diff, d.Spec.Tracking, st.tracking)
+		diffTracking(&st.diff, d.Spec.Tracking, st.tracking, d.Status.ClickTracking)
 	}
 	diffDKIM(&st.diff, &d.Spec, &d.Status)
 	if err := x.diffPassword(ctx, d, st); err != nil {
@@ -229,6 +239,7 @@ func (x *domainExternal) updateTracking(ctx context.Context, a mailgun.Account, 
 			t.Click == v1alpha1.ClickTrackingHTMLOnly); err != nil {
 			return err
 		}
+		d.Status.ClickTracking = t.Click
 	}
 	if st.diff.open {
 		if err := x.api.SetOpenTracking(ctx, a, name, *t.Open); err != nil {
@@ -264,8 +275,48 @@ func (x *domainExternal) updateDKIM(ctx context.Context, a mailgun.Account, d *v
 // Identity is the domain's name.
 func (x *domainExternal) Identity(d *v1alpha1.MailgunDomain) string { return d.Spec.DomainName }
 
+// Delete asks Mailgun to delete the domain, then holds on until the name
+// answers 404: Mailgun deletes domains in the background, and letting the
+// object go earlier would let a re-created MailgunDomain of the same name
+// adopt the dying domain.
 func (x *domainExternal) Delete(ctx context.Context, a mailgun.Account, d *v1alpha1.MailgunDomain) error {
-	return x.api.DeleteDomain(ctx, a, d.Spec.DomainName)
+	name := d.Spec.DomainName
+	if !x.isDeleting(d.UID) {
+		if err := x.api.DeleteDomain(ctx, a, name); err != nil {
+			return err // not found included: the engine takes it as done
+		}
+		x.setDeleting(d.UID, true)
+	}
+	_, err := x.api.GetDomain(ctx, a, name)
+	switch {
+	case errors.Is(err, mailgun.ErrNotFound):
+		x.setDeleting(d.UID, false)
+		return nil
+	case err != nil:
+		return err
+	}
+	return waitError(ReasonDeleting, deletionPoll,
+		fmt.Errorf("Mailgun is deleting %s in the background; the finalizer stays until it is gone", name))
+}
+
+func (x *domainExternal) isDeleting(uid types.UID) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.deleting[uid]
+}
+
+func (x *domainExternal) setDeleting(uid types.UID, on bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !on {
+		delete(x.deleting, uid)
+		delete(x.lastCheck, uid) // the object is going: nothing else will remove it
+		return
+	}
+	if x.deleting == nil {
+		x.deleting = map[types.UID]bool{}
+	}
+	x.deleting[uid] = true
 }
 
 // recordDomain copies what Mailgun says of the domain into status.

@@ -1,9 +1,12 @@
 package controller
 
 import (
+	"time"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
@@ -132,4 +135,121 @@ var _ = Describe("MailgunDomain", func() {
 		Entry(nil, "adopted domains are left by default", v1alpha1.DeletionPolicy(""), true, true),
 		Entry(nil, "adopted domains go with Delete", v1alpha1.DeletionDelete, true, false),
 	)
+})
+
+// syncPeriodsPass waits until the operator has read the domain n more
+// times: n drift checks, each a sync period apart for a domain whose DNS is
+// verified (an unverified one is also re-verified every DNS check).
+func syncPeriodsPass(w *world, n int) {
+	start := w.mg.Calls(mailguntest.OpGetDomain)
+	EventuallyWithOffset(1, func() int { return w.mg.Calls(mailguntest.OpGetDomain) - start },
+		time.Duration(n+2)*testOpts.SyncPeriod*2).Should(BeNumerically(">=", n))
+}
+
+var _ = Describe("MailgunDomain as the real API behaves (docs/mailgun-api.md)", func() {
+	It("sends a settings change in one multipart PUT, rotates the password in one more, then writes nothing", func() {
+		w := newWorld()
+		Expect(k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "smtp", Namespace: w.ns},
+			StringData: map[string]string{"password": "first-password"}})).To(Succeed())
+		w.mg.SetDNSValid("settings.example.com", true) // no DNS re-checks: only drift checks
+		d := newDomain(w, "settings", "settings.example.com")
+		d.Spec.SpamAction, d.Spec.WebScheme, d.Spec.WebPrefix = "tag", "https", "track"
+		d.Spec.Wildcard, d.Spec.RequireTLS, d.Spec.SkipVerification = ptr(false), ptr(false), ptr(false)
+		d.Spec.UseAutomaticSenderSecurity = ptr(false)
+		d.Spec.SMTPPasswordSecretRef = &v1alpha1.SMTPPasswordSecretReference{Name: "smtp"}
+		Expect(k8s.Create(ctx, d)).To(Succeed())
+		eventuallyReady(d)
+
+		w.mg.ResetCalls()
+		get(d)
+		d.Spec.SpamAction, d.Spec.WebScheme, d.Spec.WebPrefix = "block", "http", "links"
+		d.Spec.Wildcard, d.Spec.RequireTLS, d.Spec.SkipVerification = ptr(true), ptr(true), ptr(true)
+		d.Spec.UseAutomaticSenderSecurity = ptr(true)
+		Expect(k8s.Update(ctx, d)).To(Succeed())
+		eventuallyReady(d)
+		got, _ := w.mg.Domain("settings.example.com")
+		Expect(got.SpamAction).To(Equal("block"))
+		Expect(got.WebScheme).To(Equal("http"))
+		Expect(got.WebPrefix).To(Equal("links"))
+		Expect([]bool{got.Wildcard, got.RequireTLS, got.SkipVerification, got.UseAutomaticSenderSecurity}).
+			To(Equal([]bool{true, true, true, true}))
+		Expect(w.mg.Calls(mailguntest.OpUpdateDomain)).To(Equal(1))
+
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "smtp", Namespace: w.ns}}
+		get(s)
+		s.StringData = map[string]string{"password": "second-password"}
+		Expect(k8s.Update(ctx, s)).To(Succeed())
+		Eventually(func() string { dd, _ := w.mg.Domain("settings.example.com"); return dd.SMTPPassword }).
+			Should(Equal("second-password"))
+		Eventually(func() string { return get(d).(*v1alpha1.MailgunDomain).Status.SMTPPasswordVersion }).
+			Should(Equal(s.ResourceVersion))
+		Expect(w.mg.Calls(mailguntest.OpUpdateDomain)).To(Equal(2))
+
+		writes := w.mg.Writes()
+		syncPeriodsPass(w, 3)
+		Expect(w.mg.Writes()).To(Equal(writes), "writes while in sync")
+	})
+
+	DescribeTable("click: htmlOnly is in sync whichever way Mailgun reads it back",
+		func(reading mailguntest.ClickReading) {
+			w := newWorld()
+			w.mg.SetClickReading(reading)
+			w.mg.SetDNSValid("click.example.com", true) // no DNS re-checks: only drift checks
+			d := newDomain(w, "click", "click.example.com")
+			d.Spec.Tracking = &v1alpha1.Tracking{Click: v1alpha1.ClickTrackingHTMLOnly}
+			Expect(k8s.Create(ctx, d)).To(Succeed())
+			eventuallyReady(d)
+			Expect(d.Status.ClickTracking).To(Equal(v1alpha1.ClickTrackingHTMLOnly))
+
+			w.mg.ResetCalls()
+			syncPeriodsPass(w, 3)
+			Expect(w.mg.Calls(mailguntest.OpGetTracking)).To(BeNumerically(">=", 3))
+			Expect(w.mg.Writes()).To(BeZero(), "writes while in sync")
+
+			// Turned off in the console: corrected back to html-only.
+			dd, _ := w.mg.Domain("click.example.com")
+			dd.Tracking.Click, dd.Tracking.ClickHTMLOnly = false, false
+			w.mg.PutDomain(dd)
+			Eventually(func() bool { dd, _ := w.mg.Domain("click.example.com"); return dd.Tracking.ClickHTMLOnly }).Should(BeTrue())
+		},
+		Entry("documented: active true", mailguntest.ClickAsBool),
+		Entry("other reading: active \"htmlonly\"", mailguntest.ClickAsString),
+	)
+
+	It("stalls with reason Forbidden, and Mailgun's message, when Mailgun answers 403", func() {
+		w := newWorld()
+		w.mg.InjectFault(mailguntest.OpCreateDomain, mailguntest.Fault{Status: 403, Times: 1000,
+			Body: `{"message": "You have reached the maximum number of domains for your plan"}`})
+		d := newDomain(w, "plan", "plan.example.com")
+		Expect(k8s.Create(ctx, d)).To(Succeed())
+		Eventually(stalledReason(d)).Should(Equal("True/" + ReasonForbidden))
+		c := meta.FindStatusCondition(get(d).(*v1alpha1.MailgunDomain).Status.Conditions, v1alpha1.ConditionReady)
+		Expect(c.Message).To(ContainSubstring("maximum number of domains"))
+		acct := &v1alpha1.MailgunAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: w.ns}}
+		Expect(readyReason(acct)()).To(Equal("True/"+ReasonSucceeded), "a 403 says nothing about the key")
+	})
+
+	It("keeps the finalizer until Mailgun has deleted the domain in the background, so a re-create makes a new one", func() {
+		w := newWorld()
+		w.mg.SetDomainDeleteDelay(8 * time.Second)
+		d := newDomain(w, "bg", "bg.example.com")
+		Expect(k8s.Create(ctx, d)).To(Succeed())
+		eventuallyReady(d)
+
+		Expect(k8s.Delete(ctx, d)).To(Succeed())
+		Eventually(readyReason(d)).Should(Equal("False/" + ReasonDeleting))
+		_, visible := w.mg.Domain("bg.example.com")
+		Expect(visible).To(BeTrue(), "Mailgun still shows the domain it is deleting")
+		eventuallyGone(d)
+		_, visible = w.mg.Domain("bg.example.com")
+		Expect(visible).To(BeFalse(), "the object went before Mailgun had deleted the domain")
+		Expect(w.mg.Calls(mailguntest.OpDeleteDomain)).To(Equal(1), "one DELETE, then reads until it is gone")
+
+		w.mg.ResetCalls()
+		again := newDomain(w, "bg", "bg.example.com")
+		Expect(k8s.Create(ctx, again)).To(Succeed())
+		eventuallyReady(again)
+		Expect(again.Status.Management).To(Equal(v1alpha1.ManagementCreated))
+		Expect(w.mg.Calls(mailguntest.OpCreateDomain)).To(Equal(1))
+	})
 })

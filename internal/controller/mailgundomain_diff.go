@@ -49,11 +49,12 @@ func diffBool(d *domainDiff, name string, want *bool, got bool, out **bool) {
 }
 
 // diffTracking adds the tracking settings that differ.
-func diffTracking(d *domainDiff, want *v1alpha1.Tracking, got mailgun.Tracking) {
+// applied is the click mode last applied (status.clickTracking).
+func diffTracking(d *domainDiff, want *v1alpha1.Tracking, got mailgun.Tracking, applied v1alpha1.ClickTracking) {
 	if want == nil {
 		return
 	}
-	if want.Click != "" && clickMode(got) != want.Click {
+	if want.Click != "" && observedClick(got, applied) != want.Click {
 		d.click = true
 		d.fields = append(d.fields, "tracking.click")
 	}
@@ -81,6 +82,19 @@ func diffDKIM(d *domainDiff, spec *v1alpha1.MailgunDomainSpec, st *v1alpha1.Mail
 		d.authority = true
 		d.fields = append(d.fields, "forceDKIMAuthority")
 	}
+}
+
+// observedClick is the click mode Mailgun reports, read with what was last
+// applied: Mailgun documents "active": true for both "on" and "htmlonly"
+// (docs/mailgun-api.md, "Tracking"), so a true after an applied htmlOnly is
+// htmlOnly. A read of the string "htmlonly", or of false, stands as it is,
+// so on/off drift is still corrected.
+func observedClick(t mailgun.Tracking, applied v1alpha1.ClickTracking) v1alpha1.ClickTracking {
+	m := clickMode(t)
+	if m == v1alpha1.ClickTrackingOn && applied == v1alpha1.ClickTrackingHTMLOnly {
+		return v1alpha1.ClickTrackingHTMLOnly
+	}
+	return m
 }
 
 func clickMode(t mailgun.Tracking) v1alpha1.ClickTracking {

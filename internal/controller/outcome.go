@@ -27,7 +27,10 @@ type outcome struct {
 type reasonError struct {
 	reason  string
 	stalled bool
-	err     error
+	// after > 0: nothing failed, the operator waits that long and looks
+	// again (Mailgun finishing something in the background).
+	after time.Duration
+	err   error
 }
 
 func (e *reasonError) Error() string { return e.err.Error() }
@@ -37,6 +40,12 @@ func (e *reasonError) Unwrap() error { return e.err }
 // with a backoff (see settle), so it heals by itself when the cause goes.
 func stalledError(reason string, err error) error {
 	return &reasonError{reason: reason, stalled: true, err: err}
+}
+
+// waitError says the operator is waiting on Mailgun, not failing: it looks
+// again after the given time, without the work queue's growing backoff.
+func waitError(reason string, after time.Duration, err error) error {
+	return &reasonError{reason: reason, after: after, err: err}
 }
 
 // retryError marks err as something the operator retries with backoff.
@@ -56,12 +65,19 @@ func classify(err error, now time.Time) outcome {
 		if re.stalled {
 			return outcome{phase: phaseStalled, reason: re.reason, message: re.Error(), err: err}
 		}
+		if re.after > 0 {
+			return outcome{phase: phaseReconciling, reason: re.reason, message: re.Error(), requeueAfter: re.after}
+		}
 		return outcome{phase: phaseReconciling, reason: re.reason, message: re.Error(), retry: true, err: err}
 	}
 	switch {
 	case errors.Is(err, mailgun.ErrUnauthorized):
 		return outcome{phase: phaseStalled, reason: ReasonInvalidCredentials, err: err,
 			message: "Mailgun refused the API key: put a valid key in the account's Secret; " + err.Error()}
+	case errors.Is(err, mailgun.ErrForbidden):
+		return outcome{phase: phaseStalled, reason: ReasonForbidden, err: err,
+			message: "Mailgun refused the request for this account (a plan limit or a permission of the key); " +
+				"raise the limit or change the spec: " + err.Error()}
 	case errors.Is(err, mailgun.ErrInvalid):
 		return outcome{phase: phaseStalled, reason: ReasonInvalidSpec, err: err,
 			message: "Mailgun rejected the spec; fix it and apply again: " + err.Error()}

@@ -1,13 +1,15 @@
 package mailgun
 
 import (
-	"encoding/json"
+	"bytes"
 	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // maxMessage bounds Error.Message: it ends up in status conditions and
@@ -22,11 +24,14 @@ const maxRetryDelay = time.Hour
 // Classify turns a non-2xx answer into an *Error; it returns nil for 2xx.
 // It is the one place that maps statuses to kinds:
 //
-//	404 → ErrNotFound
+//	404 with a JSON body → ErrNotFound; without one (no such endpoint: a
+//	    wrong base URL or a proxy's page) → ErrInvalid, so that a
+//	    misconfigured account never reads as "everything is gone"
 //	409, or 400 whose message says "already exist" → ErrConflict
 //	401 → ErrUnauthorized
 //	403 → ErrForbidden (a plan limit or a permission, not the key)
-//	429 → ErrRateLimited, RetryAt from X-RateLimit-Reset or Retry-After
+//	429 → ErrRateLimited, RetryAt from X-RateLimit-Reset, Retry-After or
+//	    the body's "retry-seconds"
 //	other 4xx → ErrInvalid
 //	5xx and anything else unexpected (1xx, 3xx) → ErrTransient
 //
@@ -37,6 +42,13 @@ func Classify(op Operation, status int, header http.Header, body []byte) *Error 
 	}
 	e := &Error{Op: op, Status: status, Message: errorMessage(body)}
 	switch {
+	case status == http.StatusNotFound && !isJSONObject(body):
+		// docs/mailgun-api.md, "Errors and status codes": Mailgun's 404
+		// for a missing object is JSON; a bare 404 means the path itself
+		// is unknown. Taking it as "not found" would let a wrong
+		// apiBaseURL release finalizers and re-create objects.
+		e.kind = ErrInvalid
+		e.Message = "no such API endpoint (check the account's region or apiBaseURL): " + e.Message
 	case status == http.StatusNotFound:
 		e.kind = ErrNotFound
 	case status == http.StatusUnauthorized:
@@ -47,7 +59,7 @@ func Classify(op Operation, status int, header http.Header, body []byte) *Error 
 		e.kind = ErrConflict
 	case status == http.StatusTooManyRequests:
 		e.kind = ErrRateLimited
-		e.RetryAt = resetTime(header, time.Now())
+		e.RetryAt = resetTime(header, body, time.Now())
 	case status == http.StatusBadRequest && containsFold(e.Message, "already exist"):
 		e.kind = ErrConflict
 	case status >= 400 && status <= 499:
@@ -60,7 +72,8 @@ func Classify(op Operation, status int, header http.Header, body []byte) *Error 
 
 // errorMessage takes Mailgun's message from {"message": ...} (most
 // endpoints), {"Reason": ...} (v4 webhooks) or {"error": ...}, else the raw
-// text. json matches keys case-insensitively, so "Message"/"reason" work too.
+// text. Names match case-insensitively (unmarshalOptions), so
+// "Message"/"reason" work too.
 func errorMessage(body []byte) string {
 	var m struct {
 		Message string `json:"message"`
@@ -68,7 +81,7 @@ func errorMessage(body []byte) string {
 		Error   string `json:"error"`
 	}
 	trimmed := strings.TrimSpace(string(body))
-	if strings.HasPrefix(trimmed, "{") && json.Unmarshal(body, &m) == nil {
+	if strings.HasPrefix(trimmed, "{") && unmarshal(body, &m) == nil {
 		switch {
 		case m.Message != "":
 			return sanitize(m.Message)
@@ -118,22 +131,29 @@ func containsFold(s, substr string) bool {
 // fractional; Retry-After is delay-seconds or an HTTP date. If both are
 // present the later wins, so neither limit is broken. The result is zero
 // when neither parses, and never later than now+maxRetryDelay.
-func resetTime(h http.Header, now time.Time) time.Time {
+func resetTime(h http.Header, body []byte, now time.Time) time.Time {
 	var t time.Time
+	if f, ok := retrySeconds(body); ok {
+		t = now.Add(time.Duration(f * float64(time.Second)))
+	}
 	if v := h.Get("X-RateLimit-Reset"); v != "" {
 		if f, ok := parseSeconds(v); ok {
 			f = min(f, 1e15) // keep the conversions below in range
+			var r time.Time
 			switch {
 			case f > 1e12:
 				// Milliseconds: seconds this large are the year 33658.
-				t = time.UnixMilli(int64(f))
+				r = time.UnixMilli(int64(f))
 			case f < 1e9:
 				// Before 2001 is not an epoch reset time; read it the way
 				// some APIs send it, as seconds from now.
-				t = now.Add(time.Duration(f * float64(time.Second)))
+				r = now.Add(time.Duration(f * float64(time.Second)))
 			default:
 				sec, frac := math.Modf(f)
-				t = time.Unix(int64(sec), int64(frac*1e9))
+				r = time.Unix(int64(sec), int64(frac*1e9))
+			}
+			if r.After(t) {
+				t = r
 			}
 		}
 	}
@@ -155,6 +175,31 @@ func resetTime(h http.Header, now time.Time) time.Time {
 		t = limit
 	}
 	return t
+}
+
+// retrySeconds reads the 429 body Mailgun's documentation shows,
+// {"retry-seconds": 60} (docs/mailgun-api.md, "Rate limits"); a number or
+// a numeric string.
+func retrySeconds(body []byte) (float64, bool) {
+	if !isJSONObject(body) {
+		return 0, false
+	}
+	var m struct {
+		RetrySeconds jsontext.Value `json:"retry-seconds"`
+	}
+	if unmarshal(body, &m) != nil || len(m.RetrySeconds) == 0 {
+		return 0, false
+	}
+	v := strings.Trim(string(m.RetrySeconds), `"`)
+	f, ok := parseSeconds(v)
+	return f, ok && f < 1e9
+}
+
+// isJSONObject reports whether an answer body is a JSON object, as every
+// answer of Mailgun's own is.
+func isJSONObject(body []byte) bool {
+	b := bytes.TrimSpace(body)
+	return len(b) > 0 && b[0] == '{'
 }
 
 // parseSeconds accepts a finite, non-negative decimal number.

@@ -21,7 +21,8 @@ func TestClassify(t *testing.T) {
 		{"201", "create answers 201", 201, nil, `{"message": "created"}`, nil, ""},
 		{"204", "any 2xx", 204, nil, "", nil, ""},
 		{"404 message", "not found, JSON message", 404, nil, `{"message": "Domain not found"}`, ErrNotFound, "Domain not found"},
-		{"404 empty", "no body, no message", 404, nil, "", ErrNotFound, ""},
+		{"404 empty", "a 404 without JSON is no such endpoint, never \"gone\"", 404, nil, "", ErrInvalid, "no such API endpoint (check the account's region or apiBaseURL): "},
+		{"404 text", "a proxy's or router's 404 page is no such endpoint", 404, nil, "404 page not found\n", ErrInvalid, "no such API endpoint (check the account's region or apiBaseURL): 404 page not found"},
 		{"409", "conflict", 409, nil, `{"message": "x"}`, ErrConflict, "x"},
 		{"400 already exists", "400 + already exists is a conflict", 400, nil, `{"message": "Domain already exists"}`, ErrConflict, "Domain already exists"},
 		{"400 ALREADY EXISTS", "case-insensitive", 400, nil, `{"message": "ROUTE ALREADY EXISTS"}`, ErrConflict, "ROUTE ALREADY EXISTS"},
@@ -77,24 +78,29 @@ func TestResetTime(t *testing.T) {
 	cases := []struct {
 		name, reason string
 		header       http.Header
+		body         string
 		want         time.Time
 	}{
-		{"none", "no header: unknown", h(), time.Time{}},
-		{"epoch", "X-RateLimit-Reset epoch seconds", h("X-RateLimit-Reset", "1767323075"), epoch},
-		{"fractional", "fractional seconds are kept", h("X-RateLimit-Reset", "1767323075.5"), epoch.Add(500 * time.Millisecond)},
-		{"milliseconds", "an epoch in ms is recognised", h("X-RateLimit-Reset", "1767323075250"), epoch.Add(250 * time.Millisecond)},
-		{"delta", "a small value is seconds from now", h("X-RateLimit-Reset", "12"), now.Add(12 * time.Second)},
-		{"retry-after seconds", "Retry-After delay", h("Retry-After", "7"), now.Add(7 * time.Second)},
-		{"retry-after date", "Retry-After HTTP date", h("Retry-After", epoch.Format(http.TimeFormat)), epoch},
-		{"both, later wins", "honour both limits", h("X-RateLimit-Reset", "1767323075", "Retry-After", "60"), now.Add(60 * time.Second)},
-		{"garbage", "unparseable: unknown", h("X-RateLimit-Reset", "soon", "Retry-After", "later"), time.Time{}},
-		{"NaN", "NaN is not a time", h("X-RateLimit-Reset", "NaN"), time.Time{}},
-		{"negative", "negative is not a time", h("Retry-After", "-5"), time.Time{}},
-		{"far future", "capped at an hour", h("X-RateLimit-Reset", "1e300"), now.Add(time.Hour)},
-		{"past", "a past reset stays in the past (no wait)", h("X-RateLimit-Reset", "1767323000"), time.Unix(1767323000, 0)},
+		{"none", "no header: unknown", h(), "", time.Time{}},
+		{"body retry-seconds", "Mailgun's documented 429 body", h(), `{"retry-seconds": 60}`, now.Add(60 * time.Second)},
+		{"body retry-seconds string", "a numeric string works too", h(), `{"retry-seconds": "15"}`, now.Add(15 * time.Second)},
+		{"body and header, later wins", "honour both", h("Retry-After", "5"), `{"retry-seconds": 20}`, now.Add(20 * time.Second)},
+		{"body odd", "a non-number is ignored", h(), `{"retry-seconds": "soon"}`, time.Time{}},
+		{"epoch", "X-RateLimit-Reset epoch seconds", h("X-RateLimit-Reset", "1767323075"), "", epoch},
+		{"fractional", "fractional seconds are kept", h("X-RateLimit-Reset", "1767323075.5"), "", epoch.Add(500 * time.Millisecond)},
+		{"milliseconds", "an epoch in ms is recognised", h("X-RateLimit-Reset", "1767323075250"), "", epoch.Add(250 * time.Millisecond)},
+		{"delta", "a small value is seconds from now", h("X-RateLimit-Reset", "12"), "", now.Add(12 * time.Second)},
+		{"retry-after seconds", "Retry-After delay", h("Retry-After", "7"), "", now.Add(7 * time.Second)},
+		{"retry-after date", "Retry-After HTTP date", h("Retry-After", epoch.Format(http.TimeFormat)), "", epoch},
+		{"both, later wins", "honour both limits", h("X-RateLimit-Reset", "1767323075", "Retry-After", "60"), "", now.Add(60 * time.Second)},
+		{"garbage", "unparseable: unknown", h("X-RateLimit-Reset", "soon", "Retry-After", "later"), "", time.Time{}},
+		{"NaN", "NaN is not a time", h("X-RateLimit-Reset", "NaN"), "", time.Time{}},
+		{"negative", "negative is not a time", h("Retry-After", "-5"), "", time.Time{}},
+		{"far future", "capped at an hour", h("X-RateLimit-Reset", "1e300"), "", now.Add(time.Hour)},
+		{"past", "a past reset stays in the past (no wait)", h("X-RateLimit-Reset", "1767323000"), "", time.Unix(1767323000, 0)},
 	}
 	for _, tc := range cases {
-		if got := resetTime(tc.header, now); !got.Equal(tc.want) {
+		if got := resetTime(tc.header, []byte(tc.body), now); !got.Equal(tc.want) {
 			t.Errorf("%s (%s): %v, want %v", tc.name, tc.reason, got, tc.want)
 		}
 	}

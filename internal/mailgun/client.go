@@ -47,7 +47,6 @@ type Client struct {
 	burst      int
 	metrics    *Metrics
 	accts      accounts
-	urls       *urlCache
 }
 
 // New makes the client.
@@ -85,7 +84,6 @@ func New(o Options) *Client {
 		burst:      o.Burst,
 		metrics:    o.Metrics,
 		accts:      accounts{m: make(map[string]*accountState)},
-		urls:       newURLCache(),
 	}
 }
 

@@ -798,3 +798,50 @@ func TestEmulatorReadsMakeNoWrites(t *testing.T) {
 		t.Errorf("writes %d, calls %d", s.Writes(), s.TotalCalls())
 	}
 }
+
+// TestWrongBaseURL: an account whose base URL points at no API (here one
+// ending in /v3) gets 404s without JSON. They must not read as "the object
+// is gone", which would make the operator re-create objects or let go of
+// finalizers: the client reports them as invalid, naming the base URL.
+func TestWrongBaseURL(t *testing.T) {
+	s := mailguntest.NewServer(emuKey)
+	defer s.Close()
+	seed(s)
+	a, err := mailgun.NewAccount(s.URL+"/v3", emuKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mailgun.New(testOptions())
+	for name, call := range map[string]func() error{
+		"GetDomain":    func() error { _, err := c.GetDomain(context.Background(), a, "example.com"); return err },
+		"DeleteDomain": func() error { return c.DeleteDomain(context.Background(), a, "example.com") },
+		"GetRoute":     func() error { _, err := c.GetRoute(context.Background(), a, "0123456789abcdef01234567"); return err },
+	} {
+		err := call()
+		if errors.Is(err, mailgun.ErrNotFound) || !errors.Is(err, mailgun.ErrInvalid) || !strings.Contains(err.Error(), "apiBaseURL") {
+			t.Errorf("%s through a wrong base URL: %v, want an invalid-request error naming apiBaseURL", name, err)
+		}
+	}
+	if _, ok := s.Domain("example.com"); !ok {
+		t.Error("the domain was deleted through a wrong base URL")
+	}
+}
+
+// TestUnauthorizedBodies: both 401 bodies Mailgun is seen to send are a
+// bad key, never anything else.
+func TestUnauthorizedBodies(t *testing.T) {
+	for _, text := range []bool{false, true} {
+		s := mailguntest.NewServer(emuKey)
+		s.SetUnauthorizedText(text)
+		a, err := mailgun.NewAccount(s.URL, "key-wrong-0123456789")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = mailgun.New(testOptions()).GetDomain(context.Background(), a, "example.com")
+		var e *mailgun.Error
+		if !errors.Is(err, mailgun.ErrUnauthorized) || !errors.As(err, &e) || e.Message != "Forbidden" {
+			t.Errorf("text body %v: %v, want unauthorized with message Forbidden", text, err)
+		}
+		s.Close()
+	}
+}

@@ -394,9 +394,9 @@ func TestOperations(t *testing.T) {
 
 // TestRetryAfterMalformedAnswer: a read whose first answer is cut short (a
 // 200 with part of a JSON value) is retried, and the call returns exactly
-// the second answer. The hand-written decoders write fields as they go, so
-// nothing of the failed attempt may survive into the retry: strings that
-// pointed into its arena made the call panic, other fields leaked.
+// the second answer. The decoder writes fields as it goes, so nothing of
+// the failed attempt may survive into the retry (each decode starts from
+// the zero value; an earlier decoder leaked fields and panicked here).
 func TestRetryAfterMalformedAnswer(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {

@@ -2,7 +2,6 @@ package mailgun
 
 import (
 	"context"
-	"io"
 )
 
 // Credential is an SMTP login of a domain. Passwords are never readable.
@@ -59,9 +58,9 @@ type credentialPageJSON struct {
 	Items      []credentialJSON `json:"items"`
 }
 
-func (p *credentialPageJSON) decode(r io.Reader) error {
+func (p *credentialPageJSON) decode(b []byte) error {
 	*p = credentialPageJSON{} // a retry decodes into the struct of the failed attempt
-	return decodeJSON(r, p)
+	return unmarshal(b, p)
 }
 
 func (p *credentialPageJSON) page() CredentialPage {

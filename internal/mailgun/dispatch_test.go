@@ -43,7 +43,7 @@ func TestOpTable(t *testing.T) {
 	}
 }
 
-// TestAppendPath pins the exact paths of MAILGUN_API.md.
+// TestAppendPath pins the exact paths docs/mailgun-api.md records.
 func TestAppendPath(t *testing.T) {
 	cases := []struct {
 		op           Operation

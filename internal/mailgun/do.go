@@ -22,9 +22,10 @@ type call struct {
 	out        decoder     // decodes a 2xx answer; nil: answer discarded
 }
 
-// decoder decodes a 2xx answer streamed from the body.
+// decoder decodes a whole 2xx answer. It starts from its zero value: a
+// retry decodes into the struct of the failed attempt.
 type decoder interface {
-	decode(r io.Reader) error
+	decode(answer []byte) error
 }
 
 // timeoutError is the cause of an attempt's own deadline. Using it as the
@@ -69,9 +70,10 @@ func (c *Client) do(ctx context.Context, a Account, r *call) error {
 	}
 	st := c.state(a)
 
-	// The path is built in a stack buffer (no pool traffic, no allocation
-	// unless a path exceeds 256 bytes) and looked up in the URL cache; the
-	// URL, immutable, is shared by every attempt.
+	// The path is built in a stack buffer from the operation's row. Opaque
+	// holds the escaped path verbatim, so RequestURI sends it as is (with
+	// Path/RawPath, net/url would unescape and re-validate it). Every
+	// attempt shares the URL: net/http's client side only reads it.
 	var buf [256]byte
 	b := append(buf[:0], a.prefix...)
 	b = appendPath(b, op, r.seg1, r.seg2)
@@ -79,7 +81,8 @@ func (c *Client) do(ctx context.Context, a Account, r *call) error {
 	if sp.list {
 		b = appendListQuery(b, r.list)
 	}
-	u := c.urls.get(a.scheme, a.host, b, pathLen)
+	s := string(b)
+	u := &url.URL{Scheme: a.scheme, Host: a.host, Opaque: s[:pathLen], RawQuery: s[pathLen:]}
 
 	for attempt := 0; ; attempt++ {
 		if err := c.wait(ctx, st, op); err != nil {
@@ -112,41 +115,22 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return time.Duration(rand.Int64N(int64(d) + 1))
 }
 
-// attemptReq is what one attempt hands to net/http besides the request and
-// its URL, in one allocation: the timeout context and the body reader.
-// (The request is a separate allocation because WithContext, the only way
-// to set its context, allocates a copy; the URL comes from the cache.) It
-// is not pooled: net/http may use the request's context and body after
-// RoundTrip has returned (the HTTP/1 write loop can still be writing the
-// body when the answer arrives, and closes the body later), so only the
-// garbage collector knows when the last reference is gone. Each attempt of
-// a retried call gets a new one for the same reason.
-type attemptReq struct {
-	ctx  attemptCtx
-	body bytes.Reader // over the call's sealed form
-}
-
 // attempt sends one HTTP request and reads its answer.
 func (c *Client) attempt(ctx context.Context, a Account, st *accountState, sp *opSpec, r *call, u *url.URL) *Error {
 	op := r.op
-	var ar *attemptReq
 
-	// The per-request timeout, bounding everything up to the body's Close;
-	// skipped when the caller's own deadline comes first anyway.
-	actx := ctx
-	var own *attemptCtx
-	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > c.timeout {
-		ar = new(attemptReq)
-		own = &ar.ctx
-		own.start(ctx, c.timeout)
-		defer own.stop() // runs after drainClose below: stop cancels, and cancelling first would kill the connection
-		actx = own
-	}
+	// The per-request timeout bounds everything up to the body's Close. Its
+	// cause tells "our timeout fired" (transient) apart from "the caller's
+	// context ended" (returned as the caller's error). cancel runs after
+	// drainClose (defers run last-in first-out): cancelling first would
+	// make net/http drop the connection.
+	actx, cancel := context.WithTimeoutCause(ctx, c.timeout, errTimeout)
+	defer cancel()
 
 	// Built as a struct, not with http.NewRequest: nothing is parsed. The
 	// header maps are built once per account and shared: net/http's client
 	// side only reads Request.Header, as it does Request.URL.
-	proto := http.Request{
+	req := (&http.Request{
 		Method:     sp.method,
 		URL:        u,
 		Proto:      "HTTP/1.1",
@@ -154,35 +138,27 @@ func (c *Client) attempt(ctx context.Context, a Account, st *accountState, sp *o
 		ProtoMinor: 1,
 		Header:     st.hdr,
 		Host:       a.host,
-	}
+	}).WithContext(actx)
 	if r.form != nil {
-		if ar == nil {
-			ar = new(attemptReq)
-		}
-		proto.Body = r.form.bodyInto(&ar.body)
-		proto.GetBody = r.form.getBody
-		proto.ContentLength = int64(len(r.form.sent))
-		proto.Header = st.hdrForm
+		// A new reader per attempt: net/http may still read or close the
+		// previous attempt's body after RoundTrip has returned.
+		req.Body = r.form.bodyInto(new(bytes.Reader))
+		req.GetBody = r.form.getBody
+		req.ContentLength = int64(len(r.form.sent))
+		req.Header = st.hdrForm
 		if ct := r.form.contentType; ct != "" {
 			// A multipart boundary is per body: a copy of the shared header.
 			h := st.hdrForm.Clone()
 			h["Content-Type"] = []string{ct}
-			proto.Header = h
+			req.Header = h
 		}
 	}
-	req := proto.WithContext(actx)
 
 	start := time.Now()
 	resp, err := c.rt.RoundTrip(req)
 	if err != nil {
 		c.metrics.observe(op, 0, time.Since(start))
-		if ctx.Err() != nil {
-			return &Error{Op: op, err: ctx.Err()}
-		}
-		if own != nil && own.expired() {
-			err = errTimeout // our timeout, not the caller's deadline
-		}
-		return &Error{Op: op, kind: ErrTransient, err: err}
+		return c.attemptError(ctx, actx, op, 0, err)
 	}
 	defer drainClose(resp.Body)
 
@@ -195,21 +171,36 @@ func (c *Client) attempt(ctx context.Context, a Account, st *accountState, sp *o
 		return e
 	}
 	if r.out != nil {
-		if err := r.out.decode(resp.Body); err != nil {
+		buf, err := readAnswer(resp.Body)
+		if err == nil {
+			err = r.out.decode(buf.Bytes())
+		}
+		putAnswer(buf)
+		if err != nil {
 			c.metrics.observe(op, resp.StatusCode, time.Since(start))
-			if ctx.Err() != nil {
-				return &Error{Op: op, err: ctx.Err()}
-			}
-			if own != nil && own.expired() {
-				err = errTimeout
-			}
-			// A truncated or malformed 2xx answer: the state on Mailgun is
-			// unknown, so it is transient, never "not found".
-			return &Error{Op: op, Status: resp.StatusCode, Message: "cannot decode answer", kind: ErrTransient, err: err}
+			return c.attemptError(ctx, actx, op, resp.StatusCode, err)
 		}
 	}
 	c.metrics.observe(op, resp.StatusCode, time.Since(start))
 	return nil
+}
+
+// attemptError reports a failed request or answer: the caller's context
+// error if the caller's context ended, else a transient error (the state
+// on Mailgun is unknown: a cut-off or malformed 2xx answer is never "not
+// found"), errTimeout if our own timeout cut the attempt.
+func (c *Client) attemptError(ctx, actx context.Context, op Operation, status int, err error) *Error {
+	if ctx.Err() != nil {
+		return &Error{Op: op, err: ctx.Err()}
+	}
+	if context.Cause(actx) == errTimeout {
+		err = errTimeout
+	}
+	e := &Error{Op: op, Status: status, kind: ErrTransient, err: err}
+	if status != 0 {
+		e.Message = "cannot decode answer"
+	}
+	return e
 }
 
 // classifyResponse reads at most maxErrorBody of an error answer and

@@ -1,10 +1,6 @@
 package mailgun
 
-import (
-	"context"
-	"io"
-	"sync"
-)
+import "context"
 
 // DNSRecord is one DNS record Mailgun wants for a domain. Valid is
 // "valid", "invalid" or "unknown".
@@ -104,9 +100,8 @@ func (c *Client) CreateDomain(ctx context.Context, a Account, r CreateDomainRequ
 
 // GetDomain reads a domain and its DNS records.
 func (c *Client) GetDomain(ctx context.Context, a Account, name string) (DomainInfo, error) {
-	out := newDomainInfoJSON()
-	defer out.release()
-	if err := c.do(ctx, a, &call{op: OpGetDomain, seg1: name, out: out}); err != nil {
+	var out domainInfoJSON
+	if err := c.do(ctx, a, &call{op: OpGetDomain, seg1: name, out: &out}); err != nil {
 		return DomainInfo{}, err
 	}
 	return out.info(), nil
@@ -150,124 +145,79 @@ func (c *Client) DeleteDomain(ctx context.Context, a Account, name string) error
 // Mailgun's JSON types are loose.
 
 type dnsRecordJSON struct {
-	RecordType enumString `json:"record_type"`
-	Name       aString    `json:"name"`
-	Value      aString    `json:"value"`
-	Priority   enumString `json:"priority"` // a string ("10"); numbers accepted too
-	Valid      enumString `json:"valid"`
+	RecordType flexString `json:"record_type"`
+	Name       string     `json:"name"`
+	Value      string     `json:"value"`
+	Priority   flexString `json:"priority"` // a string ("10"); numbers accepted too
+	Valid      flexString `json:"valid"`
 	IsActive   flexBool   `json:"is_active"`
 }
 
+func (r *dnsRecordJSON) record() DNSRecord {
+	return DNSRecord{
+		RecordType: string(r.RecordType), Name: r.Name, Value: r.Value,
+		Priority: string(r.Priority), Valid: string(r.Valid), IsActive: bool(r.IsActive),
+	}
+}
+
 type domainJSON struct {
-	ID                         aString    `json:"id"`
-	Name                       aString    `json:"name"`
-	State                      enumString `json:"state"`
-	Type                       enumString `json:"type"`
-	SMTPLogin                  aString    `json:"smtp_login"`
-	SpamAction                 enumString `json:"spam_action"`
-	WebPrefix                  enumString `json:"web_prefix"`
-	WebScheme                  enumString `json:"web_scheme"`
-	TrackingHost               aString    `json:"tracking_host"`
-	MailfromHost               aString    `json:"mailfrom_host"`
+	ID                         string     `json:"id"`
+	Name                       string     `json:"name"`
+	State                      flexString `json:"state"`
+	Type                       flexString `json:"type"`
+	SMTPLogin                  string     `json:"smtp_login"`
+	SpamAction                 flexString `json:"spam_action"`
+	WebPrefix                  flexString `json:"web_prefix"`
+	WebScheme                  flexString `json:"web_scheme"`
+	TrackingHost               string     `json:"tracking_host"`
+	MailfromHost               string     `json:"mailfrom_host"`
 	Wildcard                   flexBool   `json:"wildcard"`
 	RequireTLS                 flexBool   `json:"require_tls"`
 	SkipVerification           flexBool   `json:"skip_verification"`
 	IsDisabled                 flexBool   `json:"is_disabled"`
 	UseAutomaticSenderSecurity flexBool   `json:"use_automatic_sender_security"`
 	MessageTTL                 flexInt    `json:"message_ttl"`
-	CreatedAt                  aString    `json:"created_at"`
-}
-
-func (d *domainJSON) setArena(a *arena) {
-	d.ID.ar, d.Name.ar, d.SMTPLogin.ar, d.TrackingHost.ar, d.MailfromHost.ar, d.CreatedAt.ar = a, a, a, a, a, a
+	CreatedAt                  string     `json:"created_at"`
 }
 
 func (d *domainJSON) domain() Domain {
 	return Domain{
-		ID: d.ID.get(), Name: d.Name.get(), State: string(d.State), Type: string(d.Type), SMTPLogin: d.SMTPLogin.get(),
+		ID: d.ID, Name: d.Name, State: string(d.State), Type: string(d.Type), SMTPLogin: d.SMTPLogin,
 		SpamAction: string(d.SpamAction), WebPrefix: string(d.WebPrefix), WebScheme: string(d.WebScheme),
-		TrackingHost: d.TrackingHost.get(), MailfromHost: d.MailfromHost.get(),
+		TrackingHost: d.TrackingHost, MailfromHost: d.MailfromHost,
 		Wildcard: bool(d.Wildcard), RequireTLS: bool(d.RequireTLS), SkipVerification: bool(d.SkipVerification),
 		IsDisabled: bool(d.IsDisabled), UseAutomaticSenderSecurity: bool(d.UseAutomaticSenderSecurity),
-		MessageTTL: int(d.MessageTTL), CreatedAt: d.CreatedAt.get(),
+		MessageTTL: int(d.MessageTTL), CreatedAt: d.CreatedAt,
 	}
 }
 
 // domainInfoJSON is the answer of get, create and verify.
-//
-// GetDomain is the hot call (every drift check), so the record lists decode
-// into space inside this struct: a domain has 3-4 sending records (SPF,
-// DKIM or two DKIM CNAMEs, tracking) and 2 receiving ones (MX), and the
-// decoder (domaindecode.go, like encoding/json before it) appends into a
-// slice's spare capacity instead of growing it one element at a time.
-// Larger answers still decode, into grown slices. The strings of the
-// domain and of the records in space share one arena; the struct itself is
-// pooled (newDomainInfoJSON) for the hot call, as it is over 1 KiB.
 type domainInfoJSON struct {
 	Domain    domainJSON      `json:"domain"`
 	Sending   []dnsRecordJSON `json:"sending_dns_records"`
 	Receiving []dnsRecordJSON `json:"receiving_dns_records"`
-	space     [6]dnsRecordJSON
-	ar        arena
-	cur       cursor // the decoder's, here to spare an allocation (handdecode.go)
 }
 
-var domainInfoPool = sync.Pool{New: func() any { return new(domainInfoJSON) }}
-
-func newDomainInfoJSON() *domainInfoJSON { return domainInfoPool.Get().(*domainInfoJSON) }
-
-// release zeroes d, but for its arena's span capacity (arena.emptied: the
-// pool must not keep an answer's strings alive, and the decoder does not
-// clear fields an answer leaves out), and pools it. d must not be used
-// afterwards; what info returned stays valid.
-func (d *domainInfoJSON) release() {
-	*d = domainInfoJSON{ar: d.ar.emptied()}
-	domainInfoPool.Put(d)
+func (d *domainInfoJSON) decode(b []byte) error {
+	*d = domainInfoJSON{} // a retry decodes into the struct of the failed attempt
+	return unmarshal(b, d)
 }
 
-func (d *domainInfoJSON) decode(r io.Reader) error {
-	d.prepare()
-	return d.finish(decodeAnswer(r, d.decodeBytes))
-}
-
-// prepare readies d for an answer, from zero (a retry decodes into the
-// struct of the failed attempt, whose fields may point into that attempt's
-// arena): the arena, and the record lists in d's space, their elements
-// pointing at the arena.
-func (d *domainInfoJSON) prepare() {
-	*d = domainInfoJSON{ar: d.ar.emptied()}
-	d.ar.start()
-	d.Domain.setArena(&d.ar)
-	for i := range d.space {
-		d.space[i].Name.ar, d.space[i].Value.ar = &d.ar, &d.ar
-	}
-	d.Sending, d.Receiving = d.space[0:0:4], d.space[4:4:6]
-}
-
-// finish freezes the arena after decoding; the result is the decode's
-// error, else the arena's first type error.
-func (d *domainInfoJSON) finish(err error) error {
-	if terr := d.ar.freeze(); err == nil {
-		err = terr
-	}
-	return err
-}
-
-// info converts to the public type with one allocation for both lists.
+// info converts to the public type, with one allocation for both lists.
 func (d *domainInfoJSON) info() DomainInfo {
 	out := DomainInfo{Domain: d.Domain.domain()}
 	ns, nr := len(d.Sending), len(d.Receiving)
 	if ns+nr == 0 {
 		return out
 	}
-	recs := make([]DNSRecord, ns+nr)
+	recs := make([]DNSRecord, 0, ns+nr)
 	for i := range d.Sending {
-		recs[i] = d.Sending[i].record()
+		recs = append(recs, d.Sending[i].record())
 	}
 	for i := range d.Receiving {
-		recs[ns+i] = d.Receiving[i].record()
+		recs = append(recs, d.Receiving[i].record())
 	}
-	// Capacity-limited so appending to one list cannot overwrite the other.
+	// Capacity-limited, so appending to one list cannot overwrite the other.
 	if ns > 0 {
 		out.SendingDNSRecords = recs[:ns:ns]
 	}
@@ -277,21 +227,14 @@ func (d *domainInfoJSON) info() DomainInfo {
 	return out
 }
 
-func (r *dnsRecordJSON) record() DNSRecord {
-	return DNSRecord{
-		RecordType: string(r.RecordType), Name: r.Name.get(), Value: r.Value.get(),
-		Priority: string(r.Priority), Valid: string(r.Valid), IsActive: bool(r.IsActive),
-	}
-}
-
 type domainPageJSON struct {
 	TotalCount flexInt      `json:"total_count"`
 	Items      []domainJSON `json:"items"`
 }
 
-func (p *domainPageJSON) decode(r io.Reader) error {
-	*p = domainPageJSON{} // a retry decodes into the struct of the failed attempt
-	return decodeJSON(r, p)
+func (p *domainPageJSON) decode(b []byte) error {
+	*p = domainPageJSON{}
+	return unmarshal(b, p)
 }
 
 func (p *domainPageJSON) page() DomainPage {

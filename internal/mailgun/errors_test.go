@@ -411,6 +411,13 @@ func TestCreateRouteKeepsID(t *testing.T) {
 			}
 		})
 	}
+	t.Run("cut-off create fails", func(t *testing.T) {
+		// Not whole JSON: the answer is not trusted, even with an id in it.
+		c, a, _ := newReplay(t, testOptions(), answer{body: `{"route": {"id": "abc123", "expression": "catch_`})
+		if _, err := c.CreateRoute(context.Background(), a, mailgun.RouteRequest{Expression: ptr("catch_all()")}); !errors.Is(err, mailgun.ErrTransient) {
+			t.Errorf("a cut-off create answer must fail, got %v", err)
+		}
+	})
 	t.Run("get stays strict", func(t *testing.T) {
 		c, a, _ := newReplay(t, testOptions(), answer{body: `{"route": {"id": "abc123", "expression": "catch_`})
 		if _, err := c.GetRoute(context.Background(), a, "abc123"); !errors.Is(err, mailgun.ErrTransient) {

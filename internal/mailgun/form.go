@@ -159,7 +159,7 @@ func (f *form) addOptBool(key string, v *bool) {
 
 func (f *form) empty() bool { return len(f.b) == 0 }
 
-// bodyInto points r (a field of the attempt's one allocation) at the sealed
+// bodyInto points r (new for each attempt) at the sealed
 // body and returns it as a request body. io.NopCloser over a *bytes.Reader
 // is a type net/http knows is in memory: it sends the headers and this
 // body in one write, copying through its own buffered writer.

@@ -3,7 +3,6 @@ package mailgun
 import (
 	"context"
 	"errors"
-	"io"
 )
 
 // Tracking is a domain's tracking settings, normalised: Mailgun reads them
@@ -105,9 +104,9 @@ type trackingJSON struct {
 	} `json:"tracking"`
 }
 
-func (t *trackingJSON) decode(r io.Reader) error {
+func (t *trackingJSON) decode(b []byte) error {
 	*t = trackingJSON{} // a retry decodes into the struct of the failed attempt
-	return decodeJSON(r, t)
+	return unmarshal(b, t)
 }
 
 func (t *trackingJSON) tracking() Tracking {

@@ -2,9 +2,7 @@ package mailgun
 
 import (
 	"context"
-	"io"
 	"strconv"
-	"sync"
 )
 
 // Event is a webhook event type. With the domain it is a webhook's identity:
@@ -83,9 +81,8 @@ type Webhooks [NumEvents][]string
 // ListWebhooks reads all webhooks of a domain in one call: observe with it,
 // then create or update per event.
 func (c *Client) ListWebhooks(ctx context.Context, a Account, domain string) (Webhooks, error) {
-	out := webhooksPool.Get().(*webhooksJSON)
-	defer out.release()
-	if err := c.do(ctx, a, &call{op: OpListWebhooks, seg1: domain, out: out}); err != nil {
+	var out webhooksJSON
+	if err := c.do(ctx, a, &call{op: OpListWebhooks, seg1: domain, out: &out}); err != nil {
 		return Webhooks{}, err
 	}
 	return out.webhooks(), nil
@@ -141,21 +138,21 @@ func (c *Client) DeleteWebhook(ctx context.Context, a Account, domain string, e 
 // webhookURLs is one event's entry: {"urls": [...]} or, in older answers,
 // {"url": "..."}.
 type webhookURLs struct {
-	URLs strList `json:"urls"`
-	URL  aString `json:"url"`
+	URLs []string `json:"urls"`
+	URL  string   `json:"url"`
 }
 
 func (w *webhookURLs) list() []string {
-	if w.URLs.len() > 0 {
-		return w.URLs.list()
+	if len(w.URLs) > 0 {
+		return w.URLs
 	}
-	if u := w.URL.get(); u != "" {
-		return []string{u}
+	if w.URL != "" {
+		return []string{w.URL}
 	}
 	return nil
 }
 
-// webhooksJSON names every event as a field instead of decoding into a map.
+// webhooksJSON names every event as a field: no map to build.
 type webhooksJSON struct {
 	Webhooks struct {
 		Accepted      webhookURLs `json:"accepted"`
@@ -167,91 +164,33 @@ type webhooksJSON struct {
 		PermanentFail webhookURLs `json:"permanent_fail"`
 		TemporaryFail webhookURLs `json:"temporary_fail"`
 	} `json:"webhooks"`
-	ar  arena
-	cur cursor // the decoder's, here to spare an allocation (handdecode.go)
 }
 
-// events returns the entries indexed by Event.
-func (w *webhooksJSON) events() [NumEvents]*webhookURLs {
-	h := &w.Webhooks
-	return [NumEvents]*webhookURLs{
-		EventAccepted:      &h.Accepted,
-		EventDelivered:     &h.Delivered,
-		EventOpened:        &h.Opened,
-		EventClicked:       &h.Clicked,
-		EventUnsubscribed:  &h.Unsubscribed,
-		EventComplained:    &h.Complained,
-		EventPermanentFail: &h.PermanentFail,
-		EventTemporaryFail: &h.TemporaryFail,
-	}
+func (w *webhooksJSON) decode(b []byte) error {
+	*w = webhooksJSON{} // a retry decodes into the struct of the failed attempt
+	return unmarshal(b, w)
 }
 
-// webhooksJSON is pooled for ListWebhooks, the call of every webhook
-// reconcile; with the arena it is about 1 KiB.
-var webhooksPool = sync.Pool{New: func() any { return new(webhooksJSON) }}
-
-// release zeroes w, but for its arena's span capacity (no answer's strings
-// stay alive in the pool), and pools it. w must not be used afterwards;
-// what webhooks returned stays valid.
-func (w *webhooksJSON) release() {
-	*w = webhooksJSON{ar: w.ar.emptied()}
-	webhooksPool.Put(w)
-}
-
-// decode puts every URL into one arena.
-func (w *webhooksJSON) decode(r io.Reader) error {
-	// From zero: a retry decodes into the struct of the failed attempt,
-	// whose fields may point into that attempt's arena.
-	*w = webhooksJSON{ar: w.ar.emptied()}
-	w.ar.start()
-	for _, e := range w.events() {
-		e.URLs.ar, e.URL.ar = &w.ar, &w.ar
-	}
-	err := decodeAnswer(r, w.decodeBytes)
-	if terr := w.ar.freeze(); err == nil {
-		err = terr
-	}
-	return err
-}
-
-// webhooks returns the lists, all in one slice (each capacity-limited, so
-// appending to one cannot overwrite the next), as list would return them.
+// webhooks returns the lists indexed by Event.
 func (w *webhooksJSON) webhooks() Webhooks {
-	evs := w.events()
-	n := 0
-	for _, e := range evs {
-		if k := e.URLs.len(); k > 0 && !e.URLs.useOther {
-			n += k
-		} else if k == 0 && e.URL.get() != "" {
-			n++
-		}
+	h := &w.Webhooks
+	return Webhooks{
+		EventAccepted:      h.Accepted.list(),
+		EventDelivered:     h.Delivered.list(),
+		EventOpened:        h.Opened.list(),
+		EventClicked:       h.Clicked.list(),
+		EventUnsubscribed:  h.Unsubscribed.list(),
+		EventComplained:    h.Complained.list(),
+		EventPermanentFail: h.PermanentFail.list(),
+		EventTemporaryFail: h.TemporaryFail.list(),
 	}
-	all := make([]string, n)
-	var out Webhooks
-	for i, e := range evs {
-		switch k := e.URLs.len(); {
-		case k > 0 && e.URLs.useOther:
-			out[i] = e.URLs.other
-		case k > 0:
-			out[i] = all[:k:k]
-			e.URLs.fill(out[i])
-			all = all[k:]
-		default:
-			if u := e.URL.get(); u != "" {
-				out[i] = all[:1:1]
-				out[i][0] = u
-				all = all[1:]
-			}
-		}
-	}
-	return out
 }
 
 type webhookJSON struct {
 	Webhook webhookURLs `json:"webhook"`
 }
 
-func (w *webhookJSON) decode(r io.Reader) error {
-	*w = webhookJSON{} // a retry decodes into the struct of the failed attempt
-	return decodeJSON(r, w)
+func (w *webhookJSON) decode(b []byte) error {
+	*w = webhookJSON{}
+	return unmarshal(b, w)
 }

@@ -25,7 +25,7 @@ const (
 	routesTotal   = routesPerPage * routesPages
 )
 
-// The answers, in the exact shapes of MAILGUN_API.md (the same shapes as
+// The answers, in the exact shapes docs/mailgun-api.md records (the same shapes as
 // the fixtures in internal/mailgun/mailguntest).
 
 // The domain object is the client tests' own fixture (the same bytes the

@@ -334,7 +334,7 @@ func applyDomainForm(d *Domain, f url.Values, create bool) *requestError {
 		{"skip_verification", &d.SkipVerification},
 		{"use_automatic_sender_security", &d.UseAutomaticSenderSecurity},
 	} {
-		if rerr := optBool(f, b.key, b.dst); rerr != nil {
+		if rerr := optStrictBool(f, b.key, b.dst); rerr != nil {
 			return rerr
 		}
 	}
@@ -342,7 +342,7 @@ func applyDomainForm(d *Domain, f url.Values, create bool) *requestError {
 		return nil
 	}
 	// Settings only a create takes; later they have endpoints of their own.
-	if rerr := optBool(f, "force_dkim_authority", &d.ForceDKIMAuthority); rerr != nil {
+	if rerr := optStrictBool(f, "force_dkim_authority", &d.ForceDKIMAuthority); rerr != nil {
 		return rerr
 	}
 	if has(f, "dkim_selector") {

@@ -115,7 +115,7 @@ func TestCreateDomain(t *testing.T) {
 		{reason: "a multipart create takes every option",
 			call: call{method: "POST", path: "/v4/domains", multipart: true, form: form(
 				"name", "example.com", "smtp_password", "s3cret", "spam_action", "tag", "wildcard", "true",
-				"web_scheme", "https", "web_prefix", "track", "require_tls", "true", "skip_verification", "yes",
+				"web_scheme", "https", "web_prefix", "track", "require_tls", "true", "skip_verification", "true",
 				"dkim_selector", "s1", "dkim_key_size", "2048", "force_dkim_authority", "true", "message_ttl", "60")},
 			status: 200,
 			check: func(t *testing.T, s *Server) {

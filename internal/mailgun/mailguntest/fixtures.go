@@ -1,6 +1,6 @@
 package mailguntest
 
-// Answers in the exact shapes of MAILGUN_API.md, as Mailgun sends them:
+// Answers in the exact shapes docs/mailgun-api.md records, as Mailgun sends them:
 // the client's tests replay them, they seed its fuzz corpora, and the
 // benchmarks against mailgun-go (test/bench) answer with them. They are
 // constants of their own, not the emulator's output, so that the client is
@@ -76,7 +76,9 @@ const FixtureCreateRoute = `{"message": "Route has been created", "route": ` + F
 
 const FixtureGetRoute = `{"route": ` + FixtureRouteObj + `}`
 
-// Mailgun's PUT /v3/routes/{id} answers the route at the top level.
+// PUT /v3/routes/{id} answered flat, the route at the top level: the shape
+// the official SDK decodes. The API reference nests it under "route" like
+// FixtureCreateRoute; docs/mailgun-api.md ("Routes") keeps both readings.
 const FixtureUpdateRouteTopLevel = `{
   "actions": ["store()"], "created_at": "Wed, 15 Feb 2012 13:03:31 GMT",
   "description": "new", "expression": "catch_all()", "id": "4f3bad2335335426750048c6",

@@ -105,6 +105,25 @@ func optBool(v url.Values, key string, dst *bool) *requestError {
 	return nil
 }
 
+// optStrictBool reads an optional flag of the v4 domain endpoints, which
+// the API reference types as booleans ("true"/"false", as the official SDK
+// sends them): a client that regressed to yes/no is refused rather than
+// guessed at (docs/mailgun-api.md, "Domains").
+func optStrictBool(v url.Values, key string, dst *bool) *requestError {
+	if !has(v, key) {
+		return nil
+	}
+	switch v.Get(key) {
+	case "true":
+		*dst = true
+	case "false":
+		*dst = false
+	default:
+		return badRequest("Invalid value for '" + key + "': " + strconv.Quote(v.Get(key)) + " is not true or false")
+	}
+	return nil
+}
+
 // paging reads skip and limit: limit defaults to 100 (0 also means the
 // default) and may not exceed 1000; both must be non-negative integers.
 func paging(q url.Values) (skip, limit int, _ *requestError) {

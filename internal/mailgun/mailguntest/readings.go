@@ -57,6 +57,18 @@ type readings struct {
 	// deleteDelay is how long a domain stays visible after its DELETE:
 	// Mailgun deletes domains in the background.
 	deleteDelay time.Duration
+	// unauthorizedText answers 401 with the plain text "Forbidden" that
+	// clients of the real API report, instead of the JSON message the
+	// reference documents.
+	unauthorizedText bool
+}
+
+// SetUnauthorizedText makes 401 answers the plain text "Forbidden" (true)
+// or the documented {"message": "Forbidden"} (false, the default).
+func (s *Server) SetUnauthorizedText(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rd.unauthorizedText = on
 }
 
 // SetClickReading chooses how HTML-only click tracking reads back.

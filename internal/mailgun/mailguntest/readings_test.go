@@ -40,6 +40,9 @@ func TestDomainBodies(t *testing.T) {
 					t.Error("a refused create made the domain")
 				}
 			}},
+		{reason: "domain flags are true/false only, as the reference types them and the SDK sends them", setup: putExample,
+			call:   call{method: "PUT", path: "/v4/domains/example.com", form: form("wildcard", "yes")},
+			status: 400, errMsg: "is not true or false"},
 		{reason: "other endpoints keep reading urlencoded bodies", setup: putExample,
 			call:   call{method: "PUT", path: "/v3/domains/example.com/tracking/open", form: form("active", "yes")},
 			status: 200, errMsg: ""},
@@ -134,5 +137,18 @@ func TestDomainDeletedInBackground(t *testing.T) {
 	}
 	if r := send(t, s, call{method: "POST", path: "/v4/domains", form: form("name", "example.com")}); r.status != 200 {
 		t.Errorf("re-create after deletion: status %d: %s", r.status, r.body)
+	}
+}
+
+// TestUnauthorizedReadings: a wrong key answers 401 with the documented
+// JSON message, or with the plain text clients of the real API report.
+func TestUnauthorizedReadings(t *testing.T) {
+	s := newTestServer(t)
+	r := send(t, s, call{method: "GET", path: "/v4/domains", key: "key-wrong"})
+	checkError(t, "documented 401", r, 401, "Forbidden")
+	s.SetUnauthorizedText(true)
+	r = send(t, s, call{method: "GET", path: "/v4/domains", key: "key-wrong"})
+	if r.status != 401 || string(r.body) != "Forbidden" || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") {
+		t.Errorf("text 401: %d %q (%s)", r.status, r.body, r.header.Get("Content-Type"))
 	}
 }

@@ -128,7 +128,7 @@ func NewHandler(apiKey string) *Server {
 		})
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeMessage(w, http.StatusNotFound, "Not Found")
+		noSuchEndpoint(w)
 	})
 	return s
 }
@@ -138,10 +138,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// ServeMux would answer an unclean path ("//", "/./", "/../") with a
 	// redirect; Mailgun has no such paths, so say 404 like for any other.
 	if p := r.URL.EscapedPath(); p != cleanPath(p) {
-		writeMessage(w, http.StatusNotFound, "Not Found")
+		noSuchEndpoint(w)
 		return
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// noSuchEndpoint answers a path the API does not have: a 404 without JSON,
+// which Mailgun documents as "a mistake in the API request, such as a
+// non-existing endpoint", unlike its JSON 404 for a missing object
+// (docs/mailgun-api.md, "Errors and status codes").
+func noSuchEndpoint(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write([]byte("404 page not found\n"))
 }
 
 // cleanPath is path.Clean keeping a trailing slash, as ServeMux cleans.
@@ -181,6 +191,7 @@ func (s *Server) operation(e endpoint) http.Handler {
 		}
 		s.st.sweepDeleted(s.now())
 		authorized := s.authorized(r)
+		textAuth := s.rd.unauthorizedText
 		var f Fault
 		var faulted bool
 		if authorized {
@@ -192,6 +203,12 @@ func (s *Server) operation(e endpoint) http.Handler {
 
 		if !authorized {
 			w.Header().Set("WWW-Authenticate", `Basic realm="MG API"`)
+			if textAuth {
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				w.WriteHeader(http.StatusUnauthorized)
+				_, _ = w.Write([]byte("Forbidden"))
+				return
+			}
 			writeMessage(w, http.StatusUnauthorized, "Forbidden")
 			return
 		}

@@ -3,6 +3,7 @@ package mailguntest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -57,6 +58,7 @@ func TestUnknownPathsAndMethods(t *testing.T) {
 		{"a double slash is 404, not a redirect", "GET", "/v4//domains", 404, ""},
 		{"a dot-dot path is 404, not a redirect", "GET", "/v3/routes/../../v4/domains", 404, ""},
 		{"the root is 404", "GET", "/", 404, ""},
+		{"an unknown tracking kind is 404", "PUT", "/v3/domains/example.com/tracking/pixel", 404, ""},
 		{"PATCH on the domains collection is 405 with Allow", "PATCH", "/v4/domains", 405, "GET, POST, HEAD"},
 		{"POST on a route is 405", "POST", "/v3/routes/0123456789abcdef01234567", 405, "GET, PUT, DELETE, HEAD"},
 		{"GET on the v3 domain path is 405 (only delete is v3)", "GET", "/v3/domains/example.com", 405, "DELETE"},
@@ -71,11 +73,23 @@ func TestUnknownPathsAndMethods(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var m map[string]string
-		err = json.NewDecoder(resp.Body).Decode(&m)
+		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != tc.status || err != nil || m["message"] == "" {
-			t.Errorf("%s: status %d (want %d), JSON message %q, err %v", tc.reason, resp.StatusCode, tc.status, m["message"], err)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.reason, resp.StatusCode, tc.status)
+		}
+		// No such endpoint is a 404 without JSON, as Mailgun documents; a
+		// wrong method on a real path answers a JSON message.
+		var m map[string]string
+		jsonErr := json.Unmarshal(body, &m)
+		switch {
+		case tc.status == 404 && (jsonErr == nil || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain")):
+			t.Errorf("%s: no such endpoint answered %q (%s), want a 404 that is not JSON", tc.reason, body, resp.Header.Get("Content-Type"))
+		case tc.status != 404 && (jsonErr != nil || m["message"] == ""):
+			t.Errorf("%s: answer %q, want a JSON message", tc.reason, body)
 		}
 		if got := resp.Header.Get("Allow"); got != tc.allow {
 			t.Errorf("%s: Allow %q, want %q", tc.reason, got, tc.allow)

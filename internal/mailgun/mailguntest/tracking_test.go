@@ -95,6 +95,5 @@ func TestTracking(t *testing.T) {
 		{reason: "unsubscribe with nothing to set is refused", setup: created, call: call{method: "PUT", path: "/v3/domains/example.com/tracking/unsubscribe", form: form()}, status: 400, errMsg: "active"},
 		{reason: "unsubscribe active must be yes/no", setup: created, call: call{method: "PUT", path: "/v3/domains/example.com/tracking/unsubscribe", form: form("active", "htmlonly")}, status: 400, errMsg: "active"},
 		{reason: "unsubscribe of an unknown domain is 404", call: call{method: "PUT", path: "/v3/domains/nope.com/tracking/unsubscribe", form: form("active", "yes")}, status: 404, errMsg: "Domain not found"},
-		{reason: "an unknown tracking kind is 404", setup: created, call: call{method: "PUT", path: "/v3/domains/example.com/tracking/pixel", form: form("active", "yes")}, status: 404, errMsg: "Not Found"},
 	})
 }
