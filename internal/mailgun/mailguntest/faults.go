@@ -95,16 +95,8 @@ func (s *Server) takeFault(op Op) (Fault, bool) {
 // has been dealt with (answered, dropped or abandoned by its client). When it
 // returns false the call is served normally.
 func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) bool {
-	if f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return true // the client gave up; nobody is left to answer
-		case <-s.closing:
-			return true
-		}
+	if !s.hold(r, f.Delay) {
+		return true // nobody is left to answer
 	}
 	if f.DropConnection {
 		dropConnection(w)
@@ -141,16 +133,8 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 func (s *Server) serveThenFault(w http.ResponseWriter, r *http.Request, f Fault, serve func(http.ResponseWriter, *http.Request)) {
 	rec := httptest.NewRecorder()
 	serve(rec, r)
-	if f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return // the client gave up: the answer is lost, the write stays
-		case <-s.closing:
-			return
-		}
+	if !s.hold(r, f.Delay) {
+		return // the answer is lost, the write stays
 	}
 	if f.DropConnection {
 		dropConnection(w)
@@ -218,4 +202,22 @@ func dropConnection(w http.ResponseWriter) {
 		}
 	}
 	panic(http.ErrAbortHandler)
+}
+
+// hold waits d before a faulted answer and reports whether anyone is still
+// there to answer: false when the client gave up or the server is closing.
+func (s *Server) hold(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	case <-s.closing:
+		return false
+	}
 }
