@@ -88,7 +88,9 @@ func EffectiveDeletionPolicy(spec *ManagedSpec, status *ManagedStatus) DeletionP
 	if spec.DeletionPolicy != "" {
 		return spec.DeletionPolicy
 	}
-	if status.Management == ManagementCreated || status.CreatePendingSince != nil {
+	// A pending create counts as created, but never for an object that
+	// was adopted: what the lost create would have made is the user's.
+	if status.Management == ManagementCreated || (status.CreatePendingSince != nil && status.Management != ManagementAdopted) {
 		return DeletionDelete
 	}
 	return DeletionOrphan

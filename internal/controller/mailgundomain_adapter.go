@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -43,6 +44,10 @@ const DefaultDNSCheckInterval = 5 * time.Minute
 // the Terraform provider polls every 5 s as well).
 const deletionPoll = 5 * time.Second
 
+// deletionResend is how long a background deletion may take before the
+// DELETE is sent again.
+const deletionResend = 5 * time.Minute
+
 // domainExternal adapts MailgunDomain to the engine.
 type domainExternal struct {
 	api     domainAPI
@@ -52,11 +57,11 @@ type domainExternal struct {
 
 	mu        sync.Mutex
 	lastCheck map[types.UID]time.Time // in memory: a restart costs one early check
-	// deleting holds the domains whose DELETE Mailgun has accepted and
+	// deleting holds when Mailgun accepted the DELETE of domains that
 	// that are still visible. In memory: a restart costs one more DELETE,
 	// which Mailgun answers the same for a domain it is deleting. An entry
 	// goes when the domain answers 404.
-	deleting map[types.UID]bool
+	deleting map[types.UID]time.Time
 }
 
 // domainState is what Observe hands to Update.
@@ -183,7 +188,7 @@ func (x *domainExternal) Create(ctx context.Context, a mailgun.Account, d *v1alp
 		return observation{}, err
 	}
 	info, err := x.api.CreateDomain(ctx, a, req)
-	if errors.Is(err, mailgun.ErrConflict) && d.Status.Management != "" {
+	if errors.Is(err, mailgun.ErrConflict) && d.Status.Management != "" && !waitedTooLong(d, visibilityWait) {
 		// This account has shown the domain before, it now reads 404, and
 		// a create says it exists: Mailgun is not showing it yet
 		// (docs/mailgun-api.md, "Eventual consistency"). Wait for it
@@ -291,7 +296,10 @@ func (x *domainExternal) Identity(d *v1alpha1.MailgunDomain) string { return d.S
 // adopt the dying domain.
 func (x *domainExternal) Delete(ctx context.Context, a mailgun.Account, d *v1alpha1.MailgunDomain) error {
 	name := d.Spec.DomainName
-	if !x.isDeleting(d.UID) {
+	// The DELETE is sent again after deletionResend: a background deletion
+	// that never finishes (TF gives up after 5 minutes) must not leave the
+	// object polling forever on a request Mailgun may have dropped.
+	if since, ok := x.deletingSince(d.UID); !ok || time.Since(since) > deletionResend {
 		if err := x.api.DeleteDomain(ctx, a, name); err != nil {
 			return err // not found included: the engine takes it as done
 		}
@@ -309,11 +317,16 @@ func (x *domainExternal) Delete(ctx context.Context, a mailgun.Account, d *v1alp
 		fmt.Errorf("Mailgun is deleting %s in the background; the finalizer stays until it is gone", name))
 }
 
-func (x *domainExternal) isDeleting(uid types.UID) bool {
+func (x *domainExternal) deletingSince(uid types.UID) (time.Time, bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return x.deleting[uid]
+	t, ok := x.deleting[uid]
+	return t, ok
 }
+
+// Forget drops what the adapter remembers of an object that is gone,
+// whatever its deletion policy (the engine calls it).
+func (x *domainExternal) Forget(uid types.UID) { x.setDeleting(uid, false) }
 
 func (x *domainExternal) setDeleting(uid types.UID, on bool) {
 	x.mu.Lock()
@@ -324,9 +337,9 @@ func (x *domainExternal) setDeleting(uid types.UID, on bool) {
 		return
 	}
 	if x.deleting == nil {
-		x.deleting = map[types.UID]bool{}
+		x.deleting = map[types.UID]time.Time{}
 	}
-	x.deleting[uid] = true
+	x.deleting[uid] = time.Now()
 }
 
 // recordDomain copies what Mailgun says of the domain into status.
@@ -335,4 +348,17 @@ func recordDomain(d *v1alpha1.MailgunDomain, info mailgun.DomainInfo) {
 	d.Status.SMTPLogin = info.Domain.SMTPLogin
 	d.Status.SendingDNSRecords = dnsRecords(info.SendingDNSRecords)
 	d.Status.ReceivingDNSRecords = dnsRecords(info.ReceivingDNSRecords)
+}
+
+// visibilityWait bounds how long a domain this account has shown may read
+// as missing while Mailgun says it exists, before it is a Conflict that
+// needs the user (the domain may have moved to another account).
+const visibilityWait = 10 * time.Minute
+
+// waitedTooLong reports whether the object has been Reconciling for
+// longer than d: the Reconciling condition's lastTransitionTime is when
+// the current wait began, and it survives restarts.
+func waitedTooLong(d *v1alpha1.MailgunDomain, limit time.Duration) bool {
+	c := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReconciling)
+	return c != nil && c.Status == metav1.ConditionTrue && time.Since(c.LastTransitionTime.Time) > limit
 }

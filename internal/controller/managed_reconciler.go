@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -187,6 +188,12 @@ func (e *Engine[T]) own(obj T, ev ownershipEvent, err error) {
 		}
 	case found:
 		switch {
+		case st.CreatePendingSince != nil && st.Management == v1alpha1.ManagementAdopted:
+			// An adopted object that read as gone for a moment, then a
+			// re-create whose answer was lost: what is found may well be
+			// the object the user had before. It stays adopted, so it is
+			// never deleted without deletionPolicy: Delete.
+			st.CreatePendingSince = nil
 		case st.CreatePendingSince != nil:
 			// The create whose answer was lost made it.
 			st.Management = v1alpha1.ManagementCreated
@@ -353,6 +360,9 @@ func (e *Engine[T]) finalize(ctx context.Context, obj T) outcome {
 	if err := removeFinalizer(ctx, e.Client, obj); err != nil {
 		return classify(err, time.Now())
 	}
+	if f, ok := e.External.(forgetter); ok {
+		f.Forget(obj.GetUID())
+	}
 	return outcome{phase: phaseReady}
 }
 
@@ -360,6 +370,16 @@ func (e *Engine[T]) deleteExternal(ctx context.Context, obj T) (outcome, bool) {
 	acct, err := e.accountForDelete(ctx, obj)
 	if err == nil {
 		err = e.External.Delete(ctx, acct, obj)
+	}
+	if errors.Is(err, mailgun.ErrNotFound) {
+		// Right after a create, Mailgun may answer 404 for an object it
+		// has (docs/mailgun-api.md, "Eventual consistency"): letting go now
+		// would leave it in Mailgun with no owner. Look again after the
+		// grace.
+		if wait, ok := e.inGrace(obj); ok {
+			return outcome{phase: phaseReconciling, reason: ReasonDeleting, requeueAfter: wait,
+				message: "Mailgun does not show the object it just created yet; deleting it once it does"}, false
+		}
 	}
 	if err != nil && !errors.Is(err, mailgun.ErrNotFound) {
 		out := classify(err, time.Now())
@@ -378,6 +398,10 @@ func (e *Engine[T]) deleteExternal(ctx context.Context, obj T) (outcome, bool) {
 	e.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Deleted", "Delete", "deleted the object from Mailgun")
 	return outcome{}, true
 }
+
+// forgetter is implemented by adapters that keep per-object memory, which
+// must go with the object whatever its deletion policy.
+type forgetter interface{ Forget(uid types.UID) }
 
 // account resolves obj's MailgunAccount. An account known to hold a bad or
 // missing key stops the object here, without a call doomed to fail.

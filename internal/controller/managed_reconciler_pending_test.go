@@ -30,6 +30,9 @@ type fakeRoutes struct {
 	deleted     []string
 	createErr   error
 	createMakes bool
+	// pageCap, when > 0, is the most routes one list page holds, whatever
+	// limit was asked for.
+	pageCap int
 }
 
 func (f *fakeRoutes) add(desc string, created time.Time) string {
@@ -53,13 +56,23 @@ func (f *fakeRoutes) CreateRoute(_ context.Context, _ mailgun.Account, r mailgun
 	return f.routes[id], nil
 }
 
-func (f *fakeRoutes) ListRoutes(context.Context, mailgun.Account, mailgun.ListOptions) (mailgun.RoutePage, error) {
+func (f *fakeRoutes) ListRoutes(_ context.Context, _ mailgun.Account, o mailgun.ListOptions) (mailgun.RoutePage, error) {
 	var p mailgun.RoutePage
 	for _, r := range f.routes {
 		p.Items = append(p.Items, r)
 	}
 	slices.SortFunc(p.Items, func(a, b mailgun.Route) int { return strings.Compare(b.ID, a.ID) }) // newest first
 	p.TotalCount = len(p.Items)
+	limit := o.Limit
+	if f.pageCap > 0 && (limit == 0 || limit > f.pageCap) {
+		limit = f.pageCap
+	}
+	lo := min(o.Skip, len(p.Items))
+	hi := len(p.Items)
+	if limit > 0 {
+		hi = min(lo+limit, hi)
+	}
+	p.Items = p.Items[lo:hi]
 	return p, nil
 }
 
@@ -294,4 +307,97 @@ func findCondition(conds []metav1.Condition, typ string) *metav1.Condition {
 		}
 	}
 	return nil
+}
+
+// TestMarkerSearchWhenGone covers the searches that do not start from a
+// pending create: a route this object made that reads 404 by its id (Mailgun
+// hiding it for longer than the create grace) is found by its marker, also
+// when Mailgun serves smaller list pages than asked for, instead of posting
+// a second route.
+func TestMarkerSearchWhenGone(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		pageCap int
+		others  int
+	}{
+		{name: "one page"},
+		{name: "the marked route on the third of pages capped at 100", pageCap: 100, others: 250},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := &fakeRoutes{routes: map[string]mailgun.Route{}, pageCap: tc.pageCap}
+			route := testRoute()
+			mine := api.add(routeDescription(route), time.Now().Add(-time.Hour)) // the oldest id sorts last
+			for range tc.others {
+				api.add("someone else's", time.Now())
+			}
+			route.Status.ID = "hidden"
+			route.Status.Management = v1alpha1.ManagementCreated
+			route.Status.CreatedTime = &metav1.Time{Time: time.Now().Add(-time.Minute)}
+			e, c, _ := fakeEngine(t, api, route)
+			r := reconcileRoute(t, e, c)
+			if api.creates != 0 {
+				t.Fatalf("posted %d creates for a route that exists", api.creates)
+			}
+			if r.Status.ID != mine {
+				t.Fatalf("status id %q, want %s", r.Status.ID, mine)
+			}
+		})
+	}
+}
+
+// TestAdoptedStaysAdopted: an adopted route that read as gone for a moment,
+// then a re-create whose answer was lost (a pending create), then the route
+// found again: it stays Adopted, so deleting the Route leaves it in Mailgun.
+func TestAdoptedStaysAdopted(t *testing.T) {
+	api := &fakeRoutes{routes: map[string]mailgun.Route{}}
+	route := testRoute()
+	route.Finalizers = []string{Finalizer}
+	route.Status.ID = api.add("the user's own route", time.Now().Add(-time.Hour))
+	route.Status.Management = v1alpha1.ManagementAdopted
+	route.Status.CreatePendingSince = &metav1.Time{Time: time.Now().Add(-time.Minute)}
+	if got := v1alpha1.EffectiveDeletionPolicy(&route.Spec.ManagedSpec, &route.Status.ManagedStatus); got != v1alpha1.DeletionOrphan {
+		t.Fatalf("deletion policy of an adopted route with a pending create: %s, want Orphan", got)
+	}
+	e, c, _ := fakeEngine(t, api, route)
+	r := reconcileRoute(t, e, c)
+	if r.Status.Management != v1alpha1.ManagementAdopted || r.Status.CreatePendingSince != nil {
+		t.Fatalf("status %+v, want Adopted and nothing pending", r.Status.ManagedStatus)
+	}
+	if err := c.Delete(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	if left := reconcileRoute(t, e, c); left != nil {
+		t.Fatalf("the Route was not released: %+v", left.Status.Conditions)
+	}
+	if len(api.routes) != 1 || len(api.deleted) != 0 {
+		t.Fatalf("the adopted route was deleted (%v)", api.deleted)
+	}
+}
+
+// TestDeleteRightAfterCreate: a route deleted within the create grace
+// whose DELETE answers 404 (Mailgun not showing it yet) is not taken as
+// gone: the finalizer stays until the grace is over.
+func TestDeleteRightAfterCreate(t *testing.T) {
+	api := &fakeRoutes{routes: map[string]mailgun.Route{}}
+	route := testRoute()
+	route.Finalizers = []string{Finalizer}
+	route.Status.ID = "not-visible-yet"
+	route.Status.Management = v1alpha1.ManagementCreated
+	route.Status.CreatedTime = &metav1.Time{Time: time.Now()}
+	e, c, _ := fakeEngine(t, api, route)
+	e.CreateGrace = time.Hour
+	if err := c.Delete(context.Background(), route); err != nil {
+		t.Fatal(err)
+	}
+	r := reconcileRoute(t, e, c)
+	if r == nil {
+		t.Fatal("released on a 404 inside the create grace: the route may appear later with no owner")
+	}
+	if ready := findCondition(r.Status.Conditions, v1alpha1.ConditionReady); ready == nil || ready.Reason != ReasonDeleting {
+		t.Fatalf("conditions %+v, want Ready False Deleting", r.Status.Conditions)
+	}
+	e.CreateGrace = time.Millisecond
+	if left := reconcileRoute(t, e, c); left != nil {
+		t.Fatalf("not released after the grace: %+v", left.Status.Conditions)
+	}
 }

@@ -85,9 +85,15 @@ func classify(err error, now time.Time) outcome {
 		return outcome{phase: phaseStalled, reason: ReasonConflict, err: err,
 			message: "the object already exists in Mailgun in a form the operator cannot take over: " + err.Error()}
 	case errors.Is(err, mailgun.ErrRateLimited):
-		at, _ := mailgun.RetryAfter(err)
+		at, known := mailgun.RetryAfter(err)
 		out := rateLimited(at, now)
 		out.err = err
+		if !known {
+			// A 429 without a reset time (a proxy's, say): the work
+			// queue's growing backoff, not a fixed second, so the
+			// account is not pushed against its limit in a loop.
+			out.requeueAfter, out.retry = 0, true
+		}
 		return out
 	default:
 		return outcome{phase: phaseReconciling, reason: ReasonProgressingWithRetry, retry: true, err: err,

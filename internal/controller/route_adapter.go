@@ -136,7 +136,10 @@ func routeCreated(rt mailgun.Route) time.Time {
 // findByMarker pages through the account's routes for those carrying marker.
 func (x *routeExternal) findByMarker(ctx context.Context, a mailgun.Account, marker string) ([]mailgun.Route, error) {
 	var out []mailgun.Route
-	for skip := 0; ; skip += routeListPage {
+	// Pages advance by what came back, not by the limit asked for: the
+	// routes list's maximum page is not documented (docs/mailgun-api.md,
+	// "Paging"), and a smaller cap must not hide routes.
+	for skip := 0; ; {
 		page, err := x.api.ListRoutes(ctx, a, mailgun.ListOptions{Skip: skip, Limit: routeListPage})
 		if err != nil {
 			return nil, err
@@ -146,7 +149,8 @@ func (x *routeExternal) findByMarker(ctx context.Context, a mailgun.Account, mar
 				out = append(out, rt)
 			}
 		}
-		if len(page.Items) < routeListPage || skip+len(page.Items) >= page.TotalCount {
+		skip += len(page.Items)
+		if len(page.Items) == 0 || skip >= page.TotalCount {
 			return out, nil
 		}
 	}
@@ -187,7 +191,21 @@ func (x *routeExternal) Delete(ctx context.Context, a mailgun.Account, r *v1alph
 	if id == "" {
 		return nil
 	}
-	return x.api.DeleteRoute(ctx, a, id)
+	err := x.api.DeleteRoute(ctx, a, id)
+	if errors.Is(err, mailgun.ErrNotFound) && r.Status.Management == v1alpha1.ManagementCreated {
+		// A route this object made, gone by its id: a re-create may have
+		// made another with its marker. None may be left forwarding mail.
+		marked, ferr := x.findByMarker(ctx, a, routeMarker(r))
+		if ferr != nil {
+			return ferr
+		}
+		for _, rt := range marked {
+			if derr := x.api.DeleteRoute(ctx, a, rt.ID); derr != nil && !errors.Is(derr, mailgun.ErrNotFound) {
+				return derr
+			}
+		}
+	}
+	return err
 }
 
 // Identity is the route's id, "" before its create.
