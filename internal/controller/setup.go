@@ -39,6 +39,10 @@ type Options struct {
 	CreateGrace time.Duration
 	// MaxConcurrentReconciles per kind.
 	MaxConcurrentReconciles int
+	// AllowedHosts and AllowInsecureHTTP say where the operator may call
+	// (see HostPolicy); empty AllowedHosts means DefaultAllowedHosts.
+	AllowedHosts      []string
+	AllowInsecureHTTP bool
 
 	paused func(mailgun.Account) (time.Time, bool) // the client's PausedUntil
 }
@@ -70,6 +74,9 @@ const (
 func SetupWithManager(mgr manager.Manager, mg *mailgun.Client, o Options) error {
 	o.defaults()
 	o.paused = mg.PausedUntil
+	if err := ParseAllowedHosts(o.AllowedHosts); err != nil {
+		return fmt.Errorf("invalid allowed hosts: %w", err)
+	}
 	if err := addIndexes(mgr); err != nil {
 		return err
 	}
@@ -77,7 +84,8 @@ func SetupWithManager(mgr manager.Manager, mg *mailgun.Client, o Options) error 
 		return fmt.Errorf("cannot register the objects metric: %w", err)
 	}
 	secrets := Secrets{Cached: mgr.GetClient(), Direct: mgr.GetAPIReader()}
-	accounts := &Accounts{Cached: mgr.GetClient(), Secrets: secrets}
+	accounts := &Accounts{Cached: mgr.GetClient(), Secrets: secrets,
+		Policy: HostPolicy{AllowedHosts: o.AllowedHosts, AllowInsecureHTTP: o.AllowInsecureHTTP}}
 	// Retries back off exponentially, but never wait longer than the sync
 	// period: nothing is given up on, however long it failed.
 	opts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles,
