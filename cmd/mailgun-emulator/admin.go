@@ -188,6 +188,7 @@ type faultJSON struct {
 	RateLimitResetIn string      `json:"rate_limit_reset_in"`
 	Delay            string      `json:"delay"`
 	DropConnection   bool        `json:"drop_connection"`
+	AfterApply       bool        `json:"after_apply"` // serve first, then delay or drop the answer
 	Body             string      `json:"body"`
 	Header           http.Header `json:"header"`
 }
@@ -197,7 +198,8 @@ func (fj faultJSON) fault(now time.Time) (mailguntest.Op, mailguntest.Fault, err
 	if !op.Valid() {
 		return "", mailguntest.Fault{}, errors.New("unknown op " + `"` + fj.Op + `"`)
 	}
-	f := mailguntest.Fault{Status: fj.Status, Times: fj.Times, DropConnection: fj.DropConnection, Body: fj.Body, Header: fj.Header}
+	f := mailguntest.Fault{Status: fj.Status, Times: fj.Times, DropConnection: fj.DropConnection, Body: fj.Body, Header: fj.Header,
+		AfterApply: fj.AfterApply}
 	if fj.Status != 0 && (fj.Status < 100 || fj.Status > 599) {
 		return "", f, errors.New("status must be an HTTP status code")
 	}

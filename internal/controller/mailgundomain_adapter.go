@@ -183,6 +183,16 @@ func (x *domainExternal) Create(ctx context.Context, a mailgun.Account, d *v1alp
 		return observation{}, err
 	}
 	info, err := x.api.CreateDomain(ctx, a, req)
+	if errors.Is(err, mailgun.ErrConflict) && d.Status.Management != "" {
+		// This account has shown the domain before, it now reads 404, and
+		// a create says it exists: Mailgun is not showing it yet
+		// (docs/mailgun-api.md, "Eventual consistency"). Wait for it
+		// rather than stall on a conflict. A name held by another account
+		// was never seen here, and stays a Conflict.
+		return observation{}, waitError(ReasonProgressing, deletionPoll, fmt.Errorf(
+			"Mailgun says %s exists but does not show it yet; looking again (if this lasts, check that the domain is still in this account)",
+			d.Spec.DomainName))
+	}
 	if err != nil {
 		return observation{}, err
 	}

@@ -74,6 +74,20 @@ func (x *routeExternal) Observe(ctx context.Context, a mailgun.Account, r *v1alp
 	}
 	got, err := x.api.GetRoute(ctx, a, id)
 	if errors.Is(err, mailgun.ErrNotFound) {
+		// A route read by id may answer 404 for a while after its create
+		// (docs/mailgun-api.md, "Eventual consistency"), longer than the
+		// create grace. Before the engine posts again, look for the route
+		// this object made, by its marker: a second route would forward
+		// every message twice.
+		if r.Status.Management == v1alpha1.ManagementCreated || r.Status.CreatedTime != nil {
+			found, err := x.claimMarked(ctx, a, r)
+			if err != nil {
+				return observation{}, err
+			}
+			if found != nil {
+				return x.observed(r, *found), nil
+			}
+		}
 		return observation{}, nil
 	}
 	if err != nil {

@@ -93,7 +93,7 @@ var _ = BeforeSuite(func() {
 	})
 	Expect(err).NotTo(HaveOccurred())
 	mgrCache = mgr.GetCache()
-	mgClient = mailgun.New(mailgun.Options{RetryBaseDelay: 10 * time.Millisecond, RequestsPerSecond: 200, Burst: 200})
+	mgClient = mailgun.New(mailgun.Options{Timeout: clientTimeout, RetryBaseDelay: 10 * time.Millisecond, RequestsPerSecond: 200, Burst: 200})
 	Expect(SetupWithManager(mgr, mgClient, testOpts)).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
@@ -107,6 +107,11 @@ var _ = AfterSuite(func() {
 		Expect(testEnv.Stop()).To(Succeed())
 	}
 })
+
+// clientTimeout is the Mailgun client's per-request timeout: short, so that
+// a lost answer (the fault matrix's "timeout after the write") costs seconds,
+// and still far above what the in-process emulator takes on a loaded machine.
+const clientTimeout = 5 * time.Second
 
 // statusFailures makes chosen status writes fail once, as a crash or an
 // API-server hiccup between a Mailgun create and its record would.

@@ -2,11 +2,10 @@ package mailgun
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"io"
-	"mime/multipart"
-	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 )
 
@@ -89,25 +88,93 @@ func (f *form) release() {
 }
 
 // multipart re-encodes the built pairs, in order and with repeated keys
-// kept, as a multipart/form-data body, and returns it with its content type.
-// Only the domain create and update take it, a few calls per domain, so
-// the round trip through the urlencoded build buffer costs nothing a user
-// would see and keeps one way of building every form.
+// kept, as a multipart/form-data body (RFC 7578), and returns it with its
+// content type. Only the domain create and update take it.
+//
+// It is written by hand rather than with mime/multipart, whose Writer
+// allocates a header map and formats a header per field: with it,
+// UpdateDomain cost 118 allocations and 7.4 KiB a call (0.82× and 0.74×
+// mailgun-go's, measured with test/bench), against the ≤ 0.6× the client
+// keeps elsewhere. The format is small: a random boundary line, a
+// Content-Disposition header naming the field, a blank line, the value.
+// TestMultipartRoundTrip reads the result back with mime/multipart.
 func (f *form) multipart() ([]byte, string) {
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
-	if len(f.b) > 0 {
-		for pair := range strings.SplitSeq(string(f.b), "&") {
-			k, v, _ := strings.Cut(pair, "=")
-			// Both were escaped by add, so unescaping cannot fail, and
-			// writing into a bytes.Buffer cannot either.
-			k, _ = url.QueryUnescape(k)
-			v, _ = url.QueryUnescape(v)
-			_ = w.WriteField(k, v)
+	var rnd [30]byte // as mime/multipart: 60 hex characters never met in a value by chance
+	_, _ = rand.Read(rnd[:])
+	var bnd [60]byte
+	hex.Encode(bnd[:], rnd[:])
+	// Each field adds a boundary line and its header to its pair's length.
+	out := make([]byte, 0, len(f.b)+(len(bnd)+64)*(bytes.Count(f.b, []byte{'&'})+2))
+	for rest := f.b; len(rest) > 0; {
+		pair := rest
+		if i := bytes.IndexByte(rest, '&'); i >= 0 {
+			pair, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		k, v, _ := bytes.Cut(pair, []byte{'='})
+		out = append(out, "--"...)
+		out = append(out, bnd[:]...)
+		out = append(out, "\r\nContent-Disposition: form-data; name=\""...)
+		out = appendQuotedName(out, k)
+		out = append(out, "\"\r\n\r\n"...)
+		out = appendQueryUnescape(out, v)
+		out = append(out, "\r\n"...)
+	}
+	out = append(out, "--"...)
+	out = append(out, bnd[:]...)
+	out = append(out, "--\r\n"...)
+	return out, "multipart/form-data; boundary=" + string(bnd[:])
+}
+
+// appendQuotedName appends a field name, unescaped from the build buffer,
+// inside a quoted-string: backslash and double quote escaped, as
+// mime/multipart does.
+func appendQuotedName(dst, escaped []byte) []byte {
+	start := len(dst)
+	dst = appendQueryUnescape(dst, escaped)
+	name := dst[start:]
+	if bytes.IndexAny(name, "\\\"") < 0 {
+		return dst
+	}
+	raw := bytes.Clone(name)
+	dst = dst[:start]
+	for _, c := range raw {
+		if c == '\\' || c == '"' {
+			dst = append(dst, '\\')
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// appendQueryUnescape reverses appendQueryEscape ('+' is a space, %XX a
+// byte). Its input was escaped by add, so it is always well formed.
+func appendQueryUnescape(dst, s []byte) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '+':
+			dst = append(dst, ' ')
+		case c == '%' && i+2 < len(s):
+			dst = append(dst, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			dst = append(dst, c)
 		}
 	}
-	_ = w.Close()
-	return buf.Bytes(), w.FormDataContentType()
+	return dst
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return 0
 }
 
 // add appends key=value, query-escaped.

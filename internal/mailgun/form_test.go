@@ -3,7 +3,10 @@ package mailgun
 import (
 	"bytes"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/url"
+	"reflect"
 	"testing"
 )
 
@@ -73,5 +76,49 @@ func TestFormBodyLifetime(t *testing.T) {
 	}
 	if bytes.Contains(build[:cap(build)], []byte("hunter22")) {
 		t.Fatal("released build buffer still holds the password")
+	}
+}
+
+// TestMultipartRoundTrip: the hand-written multipart body reads back with
+// mime/multipart as exactly the fields added, in order, repeated keys and
+// awkward bytes included.
+func TestMultipartRoundTrip(t *testing.T) {
+	cases := [][][2]string{
+		{{"name", "example.com"}},
+		{{"spam_action", "block"}, {"wildcard", "true"}, {"smtp_password", `p@ss "w0rd"&x=1+2%3`}},
+		{{"action", "forward(\"https://a\")"}, {"action", "stop()"}},
+		{{`we"ird\key`, "line1\r\nline2"}, {"empty", ""}, {"utf8", "héllo ✓"}},
+		{{"binaryish", "\x00\x01\xff--\r\n--"}},
+	}
+	for i, pairs := range cases {
+		f := newForm()
+		for _, p := range pairs {
+			f.add(p[0], p[1])
+		}
+		body, ctype := f.multipart()
+		f.release()
+		mt, params, err := mime.ParseMediaType(ctype)
+		if err != nil || mt != "multipart/form-data" || len(params["boundary"]) != 60 {
+			t.Fatalf("case %d: content type %q", i, ctype)
+		}
+		mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+		var got [][2]string
+		for {
+			p, err := mr.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("case %d: %v\n%q", i, err, body)
+			}
+			v, err := io.ReadAll(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, [2]string{p.FormName(), string(v)})
+		}
+		if !reflect.DeepEqual(got, pairs) {
+			t.Errorf("case %d: read back %q, want %q", i, got, pairs)
+		}
 	}
 }

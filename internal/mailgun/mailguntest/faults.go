@@ -3,6 +3,7 @@ package mailguntest
 import (
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"time"
 )
@@ -26,6 +27,14 @@ type Fault struct {
 	// it can also replace them (for example only a Retry-After HTTP date).
 	// Addition to the contract.
 	Header http.Header
+
+	// AfterApply serves the call first and only then acts out Delay and
+	// DropConnection on its answer: the write is made in Mailgun, but a
+	// client whose timeout is shorter than Delay, or whose connection is
+	// dropped, never hears of it. Status, RateLimitReset, Body and Header are
+	// ignored. This is a lost answer, the case a non-idempotent create must
+	// survive without making a second object. Addition to the contract.
+	AfterApply bool
 }
 
 type pendingFault struct {
@@ -86,16 +95,8 @@ func (s *Server) takeFault(op Op) (Fault, bool) {
 // has been dealt with (answered, dropped or abandoned by its client). When it
 // returns false the call is served normally.
 func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) bool {
-	if f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return true // the client gave up; nobody is left to answer
-		case <-s.closing:
-			return true
-		}
+	if !s.hold(r, f.Delay) {
+		return true // nobody is left to answer
 	}
 	if f.DropConnection {
 		dropConnection(w)
@@ -126,6 +127,70 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 	return true
 }
 
+// serveThenFault serves the call into a buffer, so its write is applied, and
+// then acts out f's Delay and DropConnection before the answer can reach the
+// client (see Fault.AfterApply).
+func (s *Server) serveThenFault(w http.ResponseWriter, r *http.Request, f Fault, serve func(http.ResponseWriter, *http.Request)) {
+	rec := httptest.NewRecorder()
+	serve(rec, r)
+	if !s.hold(r, f.Delay) {
+		return // the answer is lost, the write stays
+	}
+	if f.DropConnection {
+		dropConnection(w)
+		return
+	}
+	for k, vs := range rec.Header() {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// Succeeded returns how many calls of op were served with a 2xx answer since
+// the last ResetCalls, including answers a fault then held or dropped
+// (Fault.AfterApply): for a create, how many objects it really made, which
+// Calls cannot tell when faults spoil some calls.
+func (s *Server) Succeeded(op Op) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.succeeded[op]
+}
+
+// serveCounted serves a call and counts it in Succeeded when it answered 2xx.
+func (s *Server) serveCounted(e endpoint, w http.ResponseWriter, r *http.Request) {
+	sw := &statusWriter{ResponseWriter: w}
+	e.serve(s, sw, r)
+	if sw.status/100 == 2 {
+		s.mu.Lock()
+		if s.succeeded == nil {
+			s.succeeded = map[Op]int{}
+		}
+		s.succeeded[e.op]++
+		s.mu.Unlock()
+	}
+}
+
+// statusWriter remembers the status a handler answered.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
 // dropConnection closes the connection without a response, which a client
 // sees as EOF or a reset. Where hijacking is impossible (HTTP/2), aborting
 // the handler has the same effect on the stream.
@@ -137,4 +202,22 @@ func dropConnection(w http.ResponseWriter) {
 		}
 	}
 	panic(http.ErrAbortHandler)
+}
+
+// hold waits d before a faulted answer and reports whether anyone is still
+// there to answer: false when the client gave up or the server is closing.
+func (s *Server) hold(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	case <-s.closing:
+		return false
+	}
 }

@@ -36,6 +36,7 @@ type Server struct {
 	writes, total       int
 	faults              map[Op][]*pendingFault
 	notFoundAfterCreate time.Duration
+	succeeded           map[Op]int // 2xx answers served, lost ones included (see Succeeded)
 	rd                  readings
 	st                  state
 }
@@ -211,13 +212,17 @@ func (s *Server) operation(e endpoint) http.Handler {
 			writeMessage(w, http.StatusUnauthorized, "Forbidden")
 			return
 		}
+		if faulted && f.AfterApply {
+			s.serveThenFault(w, r, f, func(w http.ResponseWriter, r *http.Request) { s.serveCounted(e, w, r) })
+			return
+		}
 		if faulted && s.applyFault(w, r, f) {
 			return
 		}
 		if webhookOps[e.op] && s.webhookErrorKey() == ErrorReason {
 			w = &reasonWriter{ResponseWriter: w}
 		}
-		e.serve(s, w, r)
+		s.serveCounted(e, w, r)
 	})
 }
 
@@ -275,6 +280,7 @@ func (s *Server) ResetCalls() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.calls)
+	clear(s.succeeded)
 	s.writes, s.total = 0, 0
 }
 
