@@ -122,8 +122,9 @@ docker-push: ## Push the manager image.
 	$(CONTAINER_TOOL) push $(IMG)
 
 .PHONY: build-installer
-build-installer: manifests generate kubectl ## Write dist/install.yaml: CRDs, RBAC and the Deployment with $(IMG).
+build-installer: manifests generate kubectl ## Write dist/crds.yaml (the CRDs) and dist/install.yaml (RBAC and the Deployment with $(IMG), no CRDs).
 	mkdir -p dist
+	"$(KUBECTL)" kustomize config/crd > dist/crds.yaml
 	"$(KUBECTL)" kustomize config/default | sed 's|image: controller:latest|image: $(IMG)|' > dist/install.yaml
 
 ##@ Deployment
@@ -136,16 +137,21 @@ endif
 install: manifests kubectl ## Install the CRDs into the cluster of the current kubeconfig.
 	"$(KUBECTL)" kustomize config/crd | "$(KUBECTL)" apply --server-side -f -
 
+# Deleting the CRDs deletes every MailgunAccount, MailgunDomain, Webhook and
+# Route. A running manager then orphans their Mailgun objects, whatever their
+# deletionPolicy (nothing is deleted in Mailgun) and lets them go; without a
+# running manager they stay Terminating until it runs again. So: uninstall
+# first, undeploy after (README.md, "Uninstall").
 .PHONY: uninstall
-uninstall: manifests kubectl ## Remove the CRDs (and every custom resource!) from the cluster. ignore-not-found=true to ignore absent ones.
+uninstall: manifests kubectl ## Remove the CRDs and every custom resource (Mailgun keeps its objects). ignore-not-found=true to ignore absent ones.
 	"$(KUBECTL)" kustomize config/crd | "$(KUBECTL)" delete --ignore-not-found=$(ignore-not-found) -f -
 
 .PHONY: deploy
-deploy: manifests kubectl ## Deploy the operator with image $(IMG) to the cluster of the current kubeconfig.
+deploy: install ## Install the CRDs, then deploy the operator with image $(IMG) to the cluster of the current kubeconfig.
 	"$(KUBECTL)" kustomize config/default | sed 's|image: controller:latest|image: $(IMG)|' | "$(KUBECTL)" apply --server-side -f -
 
 .PHONY: undeploy
-undeploy: kubectl ## Remove the operator from the cluster. ignore-not-found=true to ignore absent objects.
+undeploy: kubectl ## Remove the operator from the cluster; the CRDs and custom resources stay (make uninstall removes them). ignore-not-found=true to ignore absent objects.
 	"$(KUBECTL)" kustomize config/default | "$(KUBECTL)" delete --ignore-not-found=$(ignore-not-found) -f -
 
 ##@ Dependencies

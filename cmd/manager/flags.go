@@ -31,6 +31,9 @@ type flags struct {
 	mailgunBurst     int
 	mailgunTimeout   time.Duration
 	namespaces       string
+
+	mailgunAllowedHosts      string
+	mailgunAllowInsecureHTTP bool
 }
 
 func registerFlags(fs *flag.FlagSet) *flags {
@@ -63,6 +66,11 @@ func registerFlags(fs *flag.FlagSet) *flags {
 	fs.DurationVar(&f.mailgunTimeout, "mailgun-timeout", 30*time.Second, "Timeout of one Mailgun request.")
 	fs.StringVar(&f.namespaces, "namespaces", "",
 		"Comma-separated namespaces to watch; empty watches every namespace.")
+	fs.StringVar(&f.mailgunAllowedHosts, "mailgun-allowed-hosts", strings.Join(controller.DefaultAllowedHosts, ","),
+		"Comma-separated hosts (host or host:port; a host alone allows any port) a MailgunAccount's apiBaseURL may point at. "+
+			"Any other address stalls the account (InvalidSpec) without sending its key.")
+	fs.BoolVar(&f.mailgunAllowInsecureHTTP, "mailgun-allow-insecure-http", false,
+		"Allow http:// apiBaseURLs (for an emulator or a local proxy): the API key then travels in clear.")
 	return f
 }
 
@@ -89,15 +97,30 @@ func (f *flags) validate() error {
 	if f.mailgunTimeout <= 0 {
 		errs = append(errs, errors.New("--mailgun-timeout must be positive"))
 	}
+	if hosts := f.allowedHosts(); len(hosts) == 0 {
+		errs = append(errs, errors.New("--mailgun-allowed-hosts must name at least one host"))
+	} else if err := controller.ParseAllowedHosts(hosts); err != nil {
+		errs = append(errs, fmt.Errorf("--mailgun-allowed-hosts: %w", err))
+	}
 	return errors.Join(errs...)
+}
+
+// allowedHosts parses --mailgun-allowed-hosts.
+func (f *flags) allowedHosts() []string {
+	return splitList(f.mailgunAllowedHosts)
 }
 
 // watchedNamespaces parses --namespaces.
 func (f *flags) watchedNamespaces() []string {
+	return splitList(f.namespaces)
+}
+
+// splitList splits a comma-separated flag, dropping blanks.
+func splitList(s string) []string {
 	var out []string
-	for _, ns := range strings.Split(f.namespaces, ",") {
-		if ns = strings.TrimSpace(ns); ns != "" {
-			out = append(out, ns)
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
 		}
 	}
 	return out

@@ -22,6 +22,10 @@ func TestFlagValidation(t *testing.T) {
 		{"the kubelet needs the probes", []string{"--health-probe-bind-address="}, "--health-probe-bind-address must not be empty"},
 		{"short leases for tests", []string{"--leader-elect", "--leader-election-lease-duration=4s", "--leader-election-renew-deadline=3s", "--leader-election-retry-period=500ms"}, ""},
 		{"a renew deadline past the lease would let two leaders overlap", []string{"--leader-elect", "--leader-election-renew-deadline=20s"}, "leader election needs"},
+		{"the emulator's flags", []string{"--mailgun-allowed-hosts=127.0.0.1", "--mailgun-allow-insecure-http"}, ""},
+		{"hosts with ports and IPv6", []string{"--mailgun-allowed-hosts=api.mailgun.net, proxy:8443,[::1]:9000"}, ""},
+		{"no allowed host would refuse every account", []string{"--mailgun-allowed-hosts= , "}, "--mailgun-allowed-hosts must name at least one host"},
+		{"a URL is not a host", []string{"--mailgun-allowed-hosts=https://api.mailgun.net"}, "--mailgun-allowed-hosts: allowed host"},
 		{"every problem is reported at once", []string{"--sync-period=1s", "--mailgun-timeout=0s"}, "--mailgun-timeout must be positive"},
 	}
 	for _, tc := range cases {
@@ -48,5 +52,19 @@ func TestWatchedNamespaces(t *testing.T) {
 	got := f.watchedNamespaces()
 	if strings.Join(got, "|") != "a|b" {
 		t.Fatalf("watchedNamespaces = %q, want [a b]", got)
+	}
+}
+
+func TestAllowedHostsDefault(t *testing.T) {
+	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+	f := registerFlags(fs)
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.allowedHosts(), ","); got != "api.mailgun.net,api.eu.mailgun.net" {
+		t.Errorf("default allowed hosts %q, want Mailgun's US and EU API hosts", got)
+	}
+	if f.mailgunAllowInsecureHTTP {
+		t.Error("http:// is allowed by default")
 	}
 }

@@ -92,6 +92,8 @@ func run(args []string) error {
 		SyncPeriod:              f.syncPeriod,
 		DNSCheckInterval:        f.dnsCheckInterval,
 		MaxConcurrentReconciles: f.concurrency,
+		AllowedHosts:            f.allowedHosts(),
+		AllowInsecureHTTP:       f.mailgunAllowInsecureHTTP,
 	}); err != nil {
 		return err
 	}

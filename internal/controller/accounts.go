@@ -20,6 +20,8 @@ type Accounts struct {
 	// Cached reads MailgunAccounts from the informer.
 	Cached  client.Reader
 	Secrets Secrets
+	// Policy says which API addresses may be called (see endpoint.go).
+	Policy HostPolicy
 
 	mu      sync.Mutex
 	byOwner map[types.NamespacedName]resolvedKey
@@ -67,6 +69,10 @@ func (a *Accounts) resolve(ctx context.Context, acct *v1alpha1.MailgunAccount, f
 		// has been pointed elsewhere since (see accountMoved).
 		baseURL = acct.Status.APIBaseURL
 	}
+	// Checked before the Secret is read: a refused address never gets the key.
+	if err := a.CheckURL(baseURL); err != nil {
+		return mailgun.Account{}, err
+	}
 	staleOK := forDelete
 	owner := client.ObjectKeyFromObject(acct)
 	dataKey := ref.SecretKeyOrDefault()
@@ -100,6 +106,15 @@ func (a *Accounts) resolve(ctx context.Context, acct *v1alpha1.MailgunAccount, f
 	a.byOwner[owner] = resolvedKey{secretRV: rv, key: dataKey, baseURL: baseURL, account: account}
 	a.mu.Unlock()
 	return account, nil
+}
+
+// CheckURL is Policy.Check as a Stalled InvalidSpec: only a change of the
+// account or of the manager's flags fixes it.
+func (a *Accounts) CheckURL(baseURL string) error {
+	if err := a.Policy.Check(baseURL); err != nil {
+		return stalledError(ReasonInvalidSpec, err)
+	}
+	return nil
 }
 
 // Forget drops what is remembered of a deleted account.

@@ -31,6 +31,9 @@ const (
 	// ReasonAccountChanged: the account now points at another region or
 	// API address than the one the object lives at.
 	ReasonAccountChanged = "AccountChanged"
+	// ReasonOrphaned (an Event): the object's CRD is being deleted, so its
+	// Mailgun object is kept whatever its deletion policy (see crd.go).
+	ReasonOrphaned = "Orphaned"
 )
 
 // messageInSync is Ready's message when Mailgun matches the spec. It never

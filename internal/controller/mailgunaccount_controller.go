@@ -77,6 +77,10 @@ func (r *AccountReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 }
 
 func (r *AccountReconciler) check(ctx context.Context, acct *v1alpha1.MailgunAccount) outcome {
+	// A refused address is neither called nor pinned.
+	if err := r.Accounts.CheckURL(baseURLOf(acct)); err != nil {
+		return classify(err, time.Now())
+	}
 	if err := r.pin(ctx, acct); err != nil {
 		return classify(err, time.Now())
 	}

@@ -53,6 +53,10 @@ type Engine[T v1alpha1.Managed] struct {
 	// Paused says whether an account is paused by a 429 (the Mailgun
 	// client's PausedUntil); nil: never.
 	Paused func(mailgun.Account) (time.Time, bool)
+	// CRDDeleting says whether the kind's CustomResourceDefinition is
+	// being deleted (see crd.go); then nothing is deleted from Mailgun.
+	// nil: never asked (unit tests without a CRD).
+	CRDDeleting func(context.Context) (bool, error)
 }
 
 // Reconcile brings one object's Mailgun state to its spec and writes its
@@ -353,7 +357,17 @@ func (e *Engine[T]) finalize(ctx context.Context, obj T) outcome {
 	}
 	// A claim's loser never deletes what the winner manages.
 	if known && winner == "" && v1alpha1.EffectiveDeletionPolicy(obj.GetManagedSpec(), st) == v1alpha1.DeletionDelete {
-		if out, done := e.deleteExternal(ctx, obj); !done {
+		crdGone, err := e.crdDeleting(ctx)
+		if err != nil {
+			return classify(err, time.Now())
+		}
+		if crdGone {
+			// Removing the CRDs uninstalls the operator; it never empties
+			// the Mailgun account.
+			logf.FromContext(ctx).Info("the CustomResourceDefinition is being deleted: orphaning the Mailgun object, whatever the deletion policy")
+			e.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, ReasonOrphaned, "Delete",
+				"the CustomResourceDefinition is being deleted: the Mailgun object is kept (orphaned), whatever the deletion policy")
+		} else if out, done := e.deleteExternal(ctx, obj); !done {
 			return out
 		}
 	}
@@ -364,6 +378,13 @@ func (e *Engine[T]) finalize(ctx context.Context, obj T) outcome {
 		f.Forget(obj.GetUID())
 	}
 	return outcome{phase: phaseReady}
+}
+
+func (e *Engine[T]) crdDeleting(ctx context.Context) (bool, error) {
+	if e.CRDDeleting == nil {
+		return false, nil
+	}
+	return e.CRDDeleting(ctx)
 }
 
 func (e *Engine[T]) deleteExternal(ctx context.Context, obj T) (outcome, bool) {

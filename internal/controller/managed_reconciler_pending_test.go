@@ -116,7 +116,7 @@ func fakeEngine(t *testing.T, api *fakeRoutes, route *v1alpha1.Route, extra ...c
 		WithStatusSubresource(&v1alpha1.Route{}, &v1alpha1.MailgunAccount{}).Build()
 	rec := events.NewFakeRecorder(20)
 	secrets := Secrets{Cached: c, Direct: c}
-	e := &Engine[*v1alpha1.Route]{Client: c, Accounts: &Accounts{Cached: c, Secrets: secrets},
+	e := &Engine[*v1alpha1.Route]{Client: c, Accounts: &Accounts{Cached: c, Secrets: secrets, Policy: testPolicy},
 		External: &routeExternal{api: api, recorder: rec}, New: func() *v1alpha1.Route { return &v1alpha1.Route{} },
 		Recorder: rec, SyncPeriod: time.Minute, CreateGrace: time.Millisecond}
 	return e, c, rec

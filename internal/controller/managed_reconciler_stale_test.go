@@ -91,7 +91,7 @@ func TestStaleCacheNeverCreatesTwice(t *testing.T) {
 	}})
 	api := &countingRoutes{routes: map[string]mailgun.Route{}}
 	secrets := Secrets{Cached: c, Direct: c}
-	e := &Engine[*v1alpha1.Route]{Client: c, Accounts: &Accounts{Cached: c, Secrets: secrets},
+	e := &Engine[*v1alpha1.Route]{Client: c, Accounts: &Accounts{Cached: c, Secrets: secrets, Policy: testPolicy},
 		External: &routeExternal{api: api}, New: func() *v1alpha1.Route { return &v1alpha1.Route{} },
 		Recorder: &events.FakeRecorder{}, SyncPeriod: time.Minute, CreateGrace: time.Second}
 	req := ctrl.Request{NamespacedName: client.ObjectKey{Namespace: "ns", Name: "r"}}

@@ -21,7 +21,7 @@ import (
 // client, to run one reconcile by hand.
 func directEngine[T v1alpha1.Managed](x external[T], newObj func() T) *Engine[T] {
 	secrets := Secrets{Cached: k8s, Direct: k8s}
-	return &Engine[T]{Client: k8s, Accounts: &Accounts{Cached: k8s, Secrets: secrets}, External: x, New: newObj,
+	return &Engine[T]{Client: k8s, Accounts: &Accounts{Cached: k8s, Secrets: secrets, Policy: testPolicy}, External: x, New: newObj,
 		Recorder: &events.FakeRecorder{}, SyncPeriod: testOpts.SyncPeriod, CreateGrace: testOpts.CreateGrace}
 }
 

@@ -39,6 +39,10 @@ type Options struct {
 	CreateGrace time.Duration
 	// MaxConcurrentReconciles per kind.
 	MaxConcurrentReconciles int
+	// AllowedHosts and AllowInsecureHTTP say where the operator may call
+	// (see HostPolicy); empty AllowedHosts means DefaultAllowedHosts.
+	AllowedHosts      []string
+	AllowInsecureHTTP bool
 
 	paused func(mailgun.Account) (time.Time, bool) // the client's PausedUntil
 }
@@ -70,6 +74,9 @@ const (
 func SetupWithManager(mgr manager.Manager, mg *mailgun.Client, o Options) error {
 	o.defaults()
 	o.paused = mg.PausedUntil
+	if err := ParseAllowedHosts(o.AllowedHosts); err != nil {
+		return fmt.Errorf("invalid allowed hosts: %w", err)
+	}
 	if err := addIndexes(mgr); err != nil {
 		return err
 	}
@@ -77,7 +84,8 @@ func SetupWithManager(mgr manager.Manager, mg *mailgun.Client, o Options) error 
 		return fmt.Errorf("cannot register the objects metric: %w", err)
 	}
 	secrets := Secrets{Cached: mgr.GetClient(), Direct: mgr.GetAPIReader()}
-	accounts := &Accounts{Cached: mgr.GetClient(), Secrets: secrets}
+	accounts := &Accounts{Cached: mgr.GetClient(), Secrets: secrets,
+		Policy: HostPolicy{AllowedHosts: o.AllowedHosts, AllowInsecureHTTP: o.AllowInsecureHTTP}}
 	// Retries back off exponentially, but never wait longer than the sync
 	// period: nothing is given up on, however long it failed.
 	opts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles,
@@ -91,27 +99,32 @@ func SetupWithManager(mgr manager.Manager, mg *mailgun.Client, o Options) error 
 	}
 	domains := &domainExternal{api: mg, secrets: secrets, dnsCheckInterval: o.DNSCheckInterval}
 	if err := setupManaged(mgr, "mailgundomain", newEngine(mgr, accounts, o, domains, func() *v1alpha1.MailgunDomain { return &v1alpha1.MailgunDomain{} },
-		func() client.ObjectList { return &v1alpha1.MailgunDomainList{} }),
+		func() client.ObjectList { return &v1alpha1.MailgunDomainList{} }, "mailgundomains."+v1alpha1.GroupVersion.Group),
 		opts, &v1alpha1.MailgunDomain{}, &v1alpha1.MailgunDomainList{}, passwordSecretWatch(mgr)); err != nil {
 		return err
 	}
 	webhooks := &webhookExternal{api: mg}
 	if err := setupManaged(mgr, "webhook", newEngine(mgr, accounts, o, webhooks, func() *v1alpha1.Webhook { return &v1alpha1.Webhook{} },
-		func() client.ObjectList { return &v1alpha1.WebhookList{} }),
+		func() client.ObjectList { return &v1alpha1.WebhookList{} }, "webhooks."+v1alpha1.GroupVersion.Group),
 		opts, &v1alpha1.Webhook{}, &v1alpha1.WebhookList{}, nil); err != nil {
 		return err
 	}
 	routes := &routeExternal{api: mg, recorder: mgr.GetEventRecorder("mailgun-operator")}
 	return setupManaged(mgr, "route", newEngine(mgr, accounts, o, routes, func() *v1alpha1.Route { return &v1alpha1.Route{} },
-		func() client.ObjectList { return &v1alpha1.RouteList{} }),
+		func() client.ObjectList { return &v1alpha1.RouteList{} }, "routes."+v1alpha1.GroupVersion.Group),
 		opts, &v1alpha1.Route{}, &v1alpha1.RouteList{}, nil)
 }
 
+// newEngine builds the engine of one kind; crd names the kind's
+// CustomResourceDefinition. A wrong name reads as "CRD gone" and orphans
+// every deletion, which the envtests of deletion would catch.
 func newEngine[T v1alpha1.Managed](mgr manager.Manager, accounts *Accounts, o Options, x external[T], newObj func() T,
-	newList func() client.ObjectList) *Engine[T] {
-	return &Engine[T]{Client: mgr.GetClient(), Accounts: accounts, External: x, New: newObj,
+	newList func() client.ObjectList, crd string) *Engine[T] {
+	e := &Engine[T]{Client: mgr.GetClient(), Accounts: accounts, External: x, New: newObj,
 		Recorder: mgr.GetEventRecorder("mailgun-operator"), SyncPeriod: o.SyncPeriod, CreateGrace: o.CreateGrace,
 		Claims: mgr.GetClient(), NewList: newList, Paused: o.paused}
+	e.CRDDeleting = crdDeletion{reader: mgr.GetAPIReader(), name: crd}.deleting
+	return e
 }
 
 // primaryChanges lets through what needs a reconcile: a spec change, an

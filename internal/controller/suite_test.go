@@ -32,15 +32,20 @@ import (
 // no test sees another's Mailgun state.
 
 var (
-	ctx       context.Context
-	cancel    context.CancelFunc
-	testEnv   *envtest.Environment
-	k8s       client.Client // direct, uncached
-	cfg       *rest.Config
-	mgClient  *mailgun.Client
-	mgrCache  client.Reader // the manager's informer cache, for indexed lists
-	testOpts  = Options{SyncPeriod: 4 * time.Second, DNSCheckInterval: time.Second, CreateGrace: 3 * time.Second}
+	ctx      context.Context
+	cancel   context.CancelFunc
+	testEnv  *envtest.Environment
+	k8s      client.Client // direct, uncached
+	cfg      *rest.Config
+	mgClient *mailgun.Client
+	mgrCache client.Reader // the manager's informer cache, for indexed lists
+	// The emulators are http on 127.0.0.1, as with the manager flags
+	// --mailgun-allowed-hosts=127.0.0.1 --mailgun-allow-insecure-http.
+	testOpts = Options{SyncPeriod: 4 * time.Second, DNSCheckInterval: time.Second, CreateGrace: 3 * time.Second,
+		AllowedHosts: []string{"127.0.0.1"}, AllowInsecureHTTP: true}
 	failAfter = &statusFailures{}
+	// testPolicy is testOpts' HostPolicy, for Engines built by hand.
+	testPolicy = HostPolicy{AllowedHosts: testOpts.AllowedHosts, AllowInsecureHTTP: testOpts.AllowInsecureHTTP}
 )
 
 func TestControllers(t *testing.T) {

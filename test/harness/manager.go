@@ -10,10 +10,16 @@ import (
 	"time"
 )
 
+// EmulatorFlags let the manager call the Mailgun emulator, which is http on
+// 127.0.0.1 (the manager only calls https on Mailgun's hosts otherwise).
+var EmulatorFlags = []string{"--mailgun-allowed-hosts=127.0.0.1", "--mailgun-allow-insecure-http"}
+
 // StartManager runs the manager binary against the control plane with args
-// added to the defaults, and waits until it has started its controllers.
+// added to the defaults (which include EmulatorFlags; a later flag wins), and
+// waits until it has started its controllers.
 func StartManager(ctx context.Context, cp *ControlPlane, bin, name string, args []string, echo io.Writer) (*Process, error) {
-	all := append([]string{"--health-probe-bind-address=0", "--metrics-bind-address=0"}, args...)
+	all := append([]string{"--health-probe-bind-address=0", "--metrics-bind-address=0"}, EmulatorFlags...)
+	all = append(all, args...)
 	p, err := Start(name, bin, all, []string{"KUBECONFIG=" + cp.Kubeconfig}, echo)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 // Package install_test checks the install artifacts as a user applies them:
-// config/default through kustomize (what `make deploy` applies) and the
-// single file `make build-installer` writes to dist/install.yaml, each
+// config/crd and config/default through kustomize (what `make deploy`
+// applies) and the two files `make build-installer` writes, dist/crds.yaml
+// and dist/install.yaml, each
 // applied server-side as a dry run to a real kube-apiserver and etcd
 // (test/harness), and config/samples once the CRDs exist. The API server
 // validates every object against its schema, strictly, and runs admission,
@@ -49,7 +50,8 @@ var (
 	shared harness.Shared
 	root   string
 
-	// The Namespace and CRDs of config/default are applied for real once.
+	// The Namespace of config/default and the CRDs of config/crd are
+	// applied for real once.
 	nsOnce   sync.Once
 	prepared bool
 )
@@ -120,8 +122,14 @@ func kustomizeDefault(t *testing.T) string {
 	return kubectl(t, "kustomize", filepath.Join(root, "config", "default"))
 }
 
-// prepare applies the Namespace and the CRDs of config/default for real,
-// once: a server-side dry run of a namespaced object needs its namespace,
+// kustomizeCRDs is `kubectl kustomize config/crd`, dist/crds.yaml.
+func kustomizeCRDs(t *testing.T) string {
+	t.Helper()
+	return kubectl(t, "kustomize", filepath.Join(root, "config", "crd"))
+}
+
+// prepare applies the Namespace of config/default and the CRDs of
+// config/crd for real, once: a server-side dry run of a namespaced object needs its namespace,
 // and of a custom resource its CRD. The control plane already has the same
 // CRDs from config/crd/bases; applying them again checks that kustomize's
 // output of them applies. It then checks that the namespace enforces the
@@ -132,10 +140,15 @@ func prepare(t *testing.T) {
 	t.Helper()
 	nsOnce.Do(func() {
 		objs := decodeAll(t, kustomizeDefault(t))
-		real, _ := ofKind(objs, "Namespace", "CustomResourceDefinition")
-		if len(real) != 5 {
-			t.Fatalf("config/default has %d Namespaces and CRDs, want 1 and 4", len(real))
+		real, _ := ofKind(objs, "Namespace")
+		if len(real) != 1 {
+			t.Fatalf("config/default has %d Namespaces, want 1", len(real))
 		}
+		crds, _ := ofKind(decodeAll(t, kustomizeCRDs(t)), "CustomResourceDefinition")
+		if len(crds) != 4 {
+			t.Fatalf("config/crd has %d CRDs, want 4", len(crds))
+		}
+		real = append(real, crds...)
 		dir := t.TempDir()
 		kubectl(t, "apply", "--server-side", "-f", writeTemp(t, dir, "real.yaml", toYAML(t, real)))
 		kubectl(t, "wait", "--for=condition=Established", "--timeout=60s", "crd", "--all")
@@ -151,7 +164,7 @@ func prepare(t *testing.T) {
 		prepared = true
 	})
 	if !prepared {
-		t.Fatal("the namespace and CRDs of config/default could not be applied: see the first test that failed")
+		t.Fatal("the namespace and CRDs could not be applied: see the first test that failed")
 	}
 }
 
@@ -173,17 +186,28 @@ func dryRun(t *testing.T, n int, args ...string) string {
 	return out
 }
 
-// TestInstaller applies dist/install.yaml as `make build-installer` writes
-// it: `kubectl kustomize config/default` with the placeholder image
-// replaced by sed, in one file.
+// TestInstaller applies dist/crds.yaml and dist/install.yaml as
+// `make build-installer` writes them: `kubectl kustomize config/crd`, and
+// `kubectl kustomize config/default` with the placeholder image replaced by
+// sed. install.yaml has no CRD: deleting it (uninstalling the operator)
+// must not delete the CRDs, which would delete every custom resource.
 func TestInstaller(t *testing.T) {
 	prepare(t)
+	crdsYAML := kustomizeCRDs(t)
+	crds := decodeAll(t, crdsYAML)
+	if in, out := ofKind(crds, "CustomResourceDefinition"); len(in) != 4 || len(out) != 0 {
+		t.Errorf("crds.yaml has %d CRDs and %d other objects, want 4 and 0", len(in), len(out))
+	}
+	dryRun(t, len(crds), "-f", writeTemp(t, t.TempDir(), "crds.yaml", crdsYAML))
 	out := kustomizeDefault(t)
 	if n := strings.Count(out, placeholder); n != 1 {
 		t.Fatalf("config/default has %q %d times, want once: build-installer's and deploy's sed would not set the image", placeholder, n)
 	}
 	install := strings.ReplaceAll(out, placeholder, "image: "+img)
 	objs := decodeAll(t, install)
+	if in, _ := ofKind(objs, "CustomResourceDefinition"); len(in) != 0 {
+		t.Errorf("install.yaml has %d CRDs, want none: they belong in crds.yaml", len(in))
+	}
 	dryRun(t, len(objs), "-f", writeTemp(t, t.TempDir(), "install.yaml", install))
 	assertManager(t, objs)
 }
