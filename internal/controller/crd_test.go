@@ -67,16 +67,6 @@ func TestCRDDeletion(t *testing.T) {
 }
 
 // deletingRoutes counts route deletions in Mailgun.
-type deletingRoutes struct {
-	countingRoutes
-	deletes int
-}
-
-func (d *deletingRoutes) DeleteRoute(context.Context, mailgun.Account, string) error {
-	d.deletes++
-	return nil
-}
-
 // TestFinalizeAsksTheCRD: a created route being deleted is deleted in
 // Mailgun only when its CRD is known not to be going; while the CRD's state
 // cannot be read nothing happens, and a CRD being deleted orphans it.
@@ -110,7 +100,7 @@ func TestFinalizeAsksTheCRD(t *testing.T) {
 				&v1alpha1.MailgunAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "ns"},
 					Spec: v1alpha1.MailgunAccountSpec{APIBaseURL: "http://127.0.0.1:1", APIKeySecretRef: v1alpha1.APIKeySecretReference{Name: "key"}}},
 			).WithStatusSubresource(&v1alpha1.Route{}).Build()
-			api := &deletingRoutes{countingRoutes: countingRoutes{routes: map[string]mailgun.Route{}}}
+			api := &fakeRoutes{routes: map[string]mailgun.Route{}}
 			rec := events.NewFakeRecorder(10)
 			asked := 0
 			e := &Engine[*v1alpha1.Route]{Client: c, Accounts: &Accounts{Cached: c, Secrets: Secrets{Cached: c, Direct: c}, Policy: testPolicy},
@@ -134,8 +124,8 @@ func TestFinalizeAsksTheCRD(t *testing.T) {
 			if asked != 1 {
 				t.Errorf("the CRD was asked %d times, want once", asked)
 			}
-			if api.deletes != tt.wantDeletes {
-				t.Errorf("%d deletions in Mailgun, want %d", api.deletes, tt.wantDeletes)
+			if len(api.deleted) != tt.wantDeletes {
+				t.Errorf("%d deletions in Mailgun, want %d", len(api.deleted), tt.wantDeletes)
 			}
 			err := c.Get(ctx, req.NamespacedName, &v1alpha1.Route{})
 			if gone := apierrors.IsNotFound(err); gone != tt.wantGone {

@@ -18,42 +18,6 @@ import (
 	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
 )
 
-// countingRoutes is a routeAPI that makes routes in memory and counts creates.
-type countingRoutes struct {
-	routes  map[string]mailgun.Route
-	creates int
-}
-
-func (c *countingRoutes) CreateRoute(_ context.Context, _ mailgun.Account, r mailgun.RouteRequest) (mailgun.Route, error) {
-	c.creates++
-	rt := mailgun.Route{ID: string(rune('a' + c.creates)), Priority: *r.Priority, Description: *r.Description,
-		Expression: *r.Expression, Actions: r.Actions}
-	c.routes[rt.ID] = rt
-	return rt, nil
-}
-
-func (c *countingRoutes) ListRoutes(context.Context, mailgun.Account, mailgun.ListOptions) (mailgun.RoutePage, error) {
-	var p mailgun.RoutePage
-	for _, r := range c.routes {
-		p.Items = append(p.Items, r)
-	}
-	p.TotalCount = len(p.Items)
-	return p, nil
-}
-
-func (c *countingRoutes) GetRoute(_ context.Context, _ mailgun.Account, id string) (mailgun.Route, error) {
-	if r, ok := c.routes[id]; ok {
-		return r, nil
-	}
-	return mailgun.Route{}, mailgun.Classify(mailgun.OpGetRoute, 404, nil, []byte(`{"message":"not found"}`))
-}
-
-func (c *countingRoutes) UpdateRoute(context.Context, mailgun.Account, string, mailgun.RouteRequest) (mailgun.Route, error) {
-	return mailgun.Route{}, nil
-}
-
-func (c *countingRoutes) DeleteRoute(context.Context, mailgun.Account, string) error { return nil }
-
 // TestStaleCacheNeverCreatesTwice: the informer cache may hand a reconcile an
 // object from before the previous reconcile recorded its create. That
 // reconcile must not post a second route.
@@ -89,7 +53,7 @@ func TestStaleCacheNeverCreatesTwice(t *testing.T) {
 		stale.DeepCopyInto(r)
 		return nil
 	}})
-	api := &countingRoutes{routes: map[string]mailgun.Route{}}
+	api := &fakeRoutes{routes: map[string]mailgun.Route{}} // managed_reconciler_pending_test.go
 	secrets := Secrets{Cached: c, Direct: c}
 	e := &Engine[*v1alpha1.Route]{Client: c, Accounts: &Accounts{Cached: c, Secrets: secrets, Policy: testPolicy},
 		External: &routeExternal{api: api}, New: func() *v1alpha1.Route { return &v1alpha1.Route{} },
