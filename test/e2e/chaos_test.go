@@ -6,7 +6,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -51,23 +50,7 @@ var _ = Describe("A manager killed again and again", func() {
 		kubectl("apply", "-n", e.ns, "-f", e.write("account.yaml", e.accountYAML(sampleKey)))
 		kubectl("wait", "--for=condition=Ready", "mailgunaccount/default", "-n", e.ns, "--timeout=60s")
 
-		var docs []string
-		want := map[string]bool{} // expressions
-		for i := range total {
-			expr := fmt.Sprintf(`match_recipient("chaos-%02d@mg.example.com")`, i)
-			want[expr] = true
-			docs = append(docs, fmt.Sprintf(`apiVersion: mailgun.operator.dev/v1alpha1
-kind: Route
-metadata:
-  name: route-%02d
-spec:
-  priority: %d
-  description: chaos %02d
-  expression: '%s'
-  actions:
-  - stop()
-`, i, i, i, expr))
-		}
+		routes, want := routesYAML("chaos", total)
 		inMailgun := func() int { return len(e.state().Routes) }
 
 		// killAt kills the manager once Mailgun's route count passes each
@@ -88,7 +71,7 @@ spec:
 
 		By("rolling out 50 Routes while the manager is killed five times")
 		began := time.Now()
-		kubectl("apply", "-n", e.ns, "-f", e.write("routes.yaml", strings.Join(docs, "---\n")))
+		kubectl("apply", "-n", e.ns, "-f", e.write("routes.yaml", routes))
 		up := killAt(randomPoints(rnd, kills, total), func(n, p int) bool { return n >= p })
 		Expect(slices.Min(up)).To(BeNumerically("<", total), "every kill came after the rollout: the test proved nothing")
 		kubectl("wait", "--for=condition=Ready", "route", "--all", "-n", e.ns, "--timeout=180s")

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"fmt"
-	"strings"
 	"syscall"
 	"time"
 
@@ -23,25 +21,9 @@ var _ = Describe("A manager killed mid-rollout", func() {
 		kubectl("apply", "-n", e.ns, "-f", e.write("account.yaml", e.accountYAML(sampleKey)))
 		kubectl("wait", "--for=condition=Ready", "mailgunaccount/default", "-n", e.ns, "--timeout=60s")
 
-		var docs []string
-		want := map[string]bool{} // expressions
-		for i := range total {
-			expr := fmt.Sprintf(`match_recipient("user-%02d@mg.example.com")`, i)
-			want[expr] = true
-			docs = append(docs, fmt.Sprintf(`apiVersion: mailgun.operator.dev/v1alpha1
-kind: Route
-metadata:
-  name: route-%02d
-spec:
-  priority: %d
-  description: route %02d
-  expression: '%s'
-  actions:
-  - stop()
-`, i, i, i, expr))
-		}
+		routes, want := routesYAML("user", total)
 		By("rolling out 50 Routes")
-		kubectl("apply", "-n", e.ns, "-f", e.write("routes.yaml", strings.Join(docs, "---\n")))
+		kubectl("apply", "-n", e.ns, "-f", e.write("routes.yaml", routes))
 
 		By("killing the manager once about half exist in Mailgun, with a create answered but not heard")
 		Eventually(func() int { return len(e.state().Routes) }).

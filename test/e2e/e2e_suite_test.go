@@ -218,3 +218,27 @@ func lines(s string) []string {
 	}
 	return out
 }
+
+// routesYAML is n Routes named <prefix>-00 to <prefix>-NN on the default
+// account, each matching its own recipient <prefix>-NN@mg.example.com, as
+// one multi-document YAML, with the set of their expressions.
+func routesYAML(prefix string, n int) (string, map[string]bool) {
+	var docs []string
+	want := map[string]bool{}
+	for i := range n {
+		expr := fmt.Sprintf(`match_recipient("%s-%02d@mg.example.com")`, prefix, i)
+		want[expr] = true
+		docs = append(docs, fmt.Sprintf(`apiVersion: mailgun.operator.dev/v1alpha1
+kind: Route
+metadata:
+  name: %s-%02d
+spec:
+  priority: %d
+  description: %s %02d
+  expression: '%s'
+  actions:
+  - stop()
+`, prefix, i, i, prefix, i, expr))
+	}
+	return strings.Join(docs, "---\n"), want
+}

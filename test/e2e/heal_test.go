@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -11,24 +10,6 @@ import (
 	"github.com/mailgun-operator/mailgun-operator/test/harness"
 )
 
-// routesYAML is n Routes named <prefix>-NN on the default account.
-func routesYAML(prefix string, n int) string {
-	var docs []string
-	for i := range n {
-		docs = append(docs, fmt.Sprintf(`apiVersion: mailgun.operator.dev/v1alpha1
-kind: Route
-metadata:
-  name: %s-%02d
-spec:
-  priority: %d
-  expression: 'match_recipient("%s-%02d@mg.example.com")'
-  actions:
-  - stop()
-`, prefix, i, i, prefix, i))
-	}
-	return strings.Join(docs, "---\n")
-}
-
 var _ = Describe("Self-healing", func() {
 	It("heals the account and its objects within 2 sync periods after a 25-second 401 incident", func() {
 		const syncPeriod = 10 * time.Second
@@ -36,7 +17,8 @@ var _ = Describe("Self-healing", func() {
 		e.startManager("manager", "--sync-period="+syncPeriod.String())
 		dir := e.samples()
 		kubectl("apply", "-k", dir, "-n", e.ns)
-		kubectl("apply", "-n", e.ns, "-f", e.write("routes.yaml", routesYAML("heal", 3)))
+		routes, _ := routesYAML("heal", 3)
+		kubectl("apply", "-n", e.ns, "-f", e.write("routes.yaml", routes))
 		kubectl("wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route", "--all",
 			"-n", e.ns, "--timeout=120s")
 
@@ -65,7 +47,8 @@ var _ = Describe("Self-healing", func() {
 		e := newEnv("heal-prune")
 		first := e.startManager("manager-1")
 		account := e.write("account.yaml", e.accountYAML(sampleKey))
-		routes := e.write("routes.yaml", routesYAML("prune", 5))
+		yaml, _ := routesYAML("prune", 5)
+		routes := e.write("routes.yaml", yaml)
 		kubectl("apply", "-n", e.ns, "-f", account, "-f", routes)
 		kubectl("wait", "--for=condition=Ready", "mailgunaccount,route", "--all", "-n", e.ns, "--timeout=120s")
 		Expect(e.state().Routes).To(HaveLen(5))
