@@ -57,10 +57,10 @@ type domainExternal struct {
 
 	mu        sync.Mutex
 	lastCheck map[types.UID]time.Time // in memory: a restart costs one early check
-	// deleting holds when Mailgun accepted the DELETE of domains that
-	// that are still visible. In memory: a restart costs one more DELETE,
-	// which Mailgun answers the same for a domain it is deleting. An entry
-	// goes when the domain answers 404.
+	// deleting holds when Mailgun accepted the DELETE of domains that are
+	// still visible. In memory: a restart costs one more DELETE, which
+	// Mailgun answers the same for a domain it is deleting. An entry goes
+	// when the domain answers 404 or its object goes (Forget).
 	deleting map[types.UID]time.Time
 }
 
