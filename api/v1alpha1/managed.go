@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	"strings"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
@@ -36,6 +38,26 @@ func (a *MailgunAccount) GetStatus() *Status { return &a.Status.Status }
 func (r APIKeySecretReference) SecretKeyOrDefault() string {
 	if r.Key == "" {
 		return DefaultAPIKeySecretKey
+	}
+	return string(r.Key)
+}
+
+func (c *SMTPCredential) GetManagedSpec() *ManagedSpec     { return &c.Spec.ManagedSpec }
+func (c *SMTPCredential) GetManagedStatus() *ManagedStatus { return &c.Status.ManagedStatus }
+func (c *SMTPCredential) GetWholeStatus() any              { return &c.Status }
+
+// FullLogin is the login as Mailgun lists it: user@domain.
+func (s *SMTPCredentialSpec) FullLogin() string {
+	if strings.Contains(s.Login, "@") {
+		return s.Login
+	}
+	return s.Login + "@" + s.Domain
+}
+
+// SecretKeyOrDefault is the Secret key holding the password.
+func (r PasswordSecretReference) SecretKeyOrDefault() string {
+	if r.Key == "" {
+		return "password"
 	}
 	return string(r.Key)
 }

@@ -3,6 +3,7 @@ package controller
 import (
 	"os"
 	"path/filepath"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -46,7 +47,7 @@ func newWorldWithKey(key string) *world {
 
 // orphanAll deletes every object of the world without touching Mailgun.
 func (w *world) orphanAll() {
-	lists := []client.ObjectList{&v1alpha1.MailgunDomainList{}, &v1alpha1.WebhookList{}, &v1alpha1.RouteList{}}
+	lists := managedLists()
 	for _, list := range lists {
 		Expect(k8s.List(ctx, list, client.InNamespace(w.ns))).To(Succeed())
 		Expect(meta.EachListItem(list, func(o runtime.Object) error {
@@ -145,3 +146,34 @@ func eventuallyGone(obj client.Object) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// sampleWithSecrets creates the Secrets of a multi-document sample file in
+// the world's namespace and reads the document of obj's kind into obj.
+func (w *world) sampleWithSecrets(file, kind string, obj client.Object) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "config", "samples", file))
+	Expect(err).NotTo(HaveOccurred())
+	found := false
+	for _, doc := range strings.Split(string(data), "\n---\n") {
+		var head struct{ Kind string }
+		Expect(yaml.Unmarshal([]byte(doc), &head)).To(Succeed())
+		switch head.Kind {
+		case "Secret":
+			s := &corev1.Secret{}
+			Expect(yaml.Unmarshal([]byte(doc), s)).To(Succeed())
+			s.Namespace = w.ns
+			Expect(k8s.Create(ctx, s)).To(Succeed())
+		case kind:
+			Expect(yaml.Unmarshal([]byte(doc), obj)).To(Succeed())
+			obj.SetNamespace(w.ns)
+			found = true
+		}
+	}
+	Expect(found).To(BeTrue(), "%s has no %s", file, kind)
+}
+
+// createSecret makes a Secret of one key in the world's namespace.
+func (w *world) createSecret(name, key, value string) *corev1.Secret {
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: w.ns}, StringData: map[string]string{key: value}}
+	Expect(k8s.Create(ctx, s)).To(Succeed())
+	return s
+}

@@ -166,7 +166,7 @@ func (r *AccountReconciler) finalize(ctx context.Context, acct *v1alpha1.Mailgun
 // accountUsers counts the managed objects that refer to acct, and those of
 // them being deleted.
 func accountUsers(ctx context.Context, c client.Reader, acct *v1alpha1.MailgunAccount) (users, deleting int, err error) {
-	for _, list := range []client.ObjectList{&v1alpha1.MailgunDomainList{}, &v1alpha1.WebhookList{}, &v1alpha1.RouteList{}} {
+	for _, list := range managedLists() {
 		if err := c.List(ctx, list, client.InNamespace(acct.Namespace),
 			client.MatchingFields{indexAccountRef: acct.Name}); err != nil {
 			return 0, 0, fmt.Errorf("cannot list the objects using account %s: %w", acct.Name, err)

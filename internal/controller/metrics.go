@@ -40,6 +40,7 @@ func (c *objectsCollector) Collect(ch chan<- prometheus.Metric) {
 		{"MailgunDomain", &v1alpha1.MailgunDomainList{}},
 		{"Webhook", &v1alpha1.WebhookList{}},
 		{"Route", &v1alpha1.RouteList{}},
+		{"SMTPCredential", &v1alpha1.SMTPCredentialList{}},
 	}
 	for _, k := range kinds {
 		if err := c.cache.List(ctx, k.list); err != nil {

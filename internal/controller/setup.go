@@ -67,6 +67,8 @@ const (
 	indexAccountRef   = "spec.accountRef.name"
 	indexAPIKeySecret = "spec.apiKeySecretRef.name"
 	indexPasswordRef  = "spec.smtpPasswordSecretRef.name"
+	// indexCredentialSecret indexes SMTPCredentials by their password Secret.
+	indexCredentialSecret = "spec.passwordSecretRef.name"
 )
 
 // SetupWithManager registers the four controllers on mgr, all sharing one
@@ -110,9 +112,32 @@ func SetupWithManager(mgr manager.Manager, mg *mailgun.Client, o Options) error 
 		return err
 	}
 	routes := &routeExternal{api: mg, recorder: mgr.GetEventRecorder("mailgun-operator")}
-	return setupManaged(mgr, "route", newEngine(mgr, accounts, o, routes, func() *v1alpha1.Route { return &v1alpha1.Route{} },
+	if err := setupManaged(mgr, "route", newEngine(mgr, accounts, o, routes, func() *v1alpha1.Route { return &v1alpha1.Route{} },
 		func() client.ObjectList { return &v1alpha1.RouteList{} }, "routes."+v1alpha1.GroupVersion.Group),
-		opts, &v1alpha1.Route{}, &v1alpha1.RouteList{}, nil)
+		opts, &v1alpha1.Route{}, &v1alpha1.RouteList{}, nil); err != nil {
+		return err
+	}
+	return setupNewKinds(mgr, mg, accounts, secrets, o, opts)
+}
+
+// setupNewKinds registers the kinds of issue 12 (SMTP credentials, ...).
+func setupNewKinds(mgr manager.Manager, mg *mailgun.Client, accounts *Accounts, secrets Secrets, o Options, opts controller.Options) error {
+	creds := &credentialExternal{api: mg, secrets: secrets}
+	return setupManaged(mgr, "smtpcredential", newEngine(mgr, accounts, o, creds, func() *v1alpha1.SMTPCredential { return &v1alpha1.SMTPCredential{} },
+		func() client.ObjectList { return &v1alpha1.SMTPCredentialList{} }, "smtpcredentials."+v1alpha1.GroupVersion.Group),
+		opts, &v1alpha1.SMTPCredential{}, &v1alpha1.SMTPCredentialList{},
+		secretWatch(mgr, &v1alpha1.SMTPCredentialList{}, indexCredentialSecret))
+}
+
+// managedKinds are the kinds the engine reconciles, for the watches and
+// indexes every one of them needs.
+func managedKinds() []client.Object {
+	return []client.Object{&v1alpha1.MailgunDomain{}, &v1alpha1.Webhook{}, &v1alpha1.Route{}, &v1alpha1.SMTPCredential{}}
+}
+
+// managedLists are managedKinds' lists, in the same order.
+func managedLists() []client.ObjectList {
+	return []client.ObjectList{&v1alpha1.MailgunDomainList{}, &v1alpha1.WebhookList{}, &v1alpha1.RouteList{}, &v1alpha1.SMTPCredentialList{}}
 }
 
 // newEngine builds the engine of one kind; crd names the kind's
@@ -188,7 +213,7 @@ func setupAccounts(mgr manager.Manager, accounts *Accounts, mg *mailgun.Client, 
 		},
 		GenericFunc: func(event.GenericEvent) bool { return false },
 	})
-	for _, kind := range []client.Object{&v1alpha1.MailgunDomain{}, &v1alpha1.Webhook{}, &v1alpha1.Route{}} {
+	for _, kind := range managedKinds() {
 		b = b.Watches(kind, handler.EnqueueRequestsFromMapFunc(accountOf), onlyDeletes)
 	}
 	err := b.Complete(r)
@@ -213,6 +238,15 @@ func passwordSecretWatch(mgr manager.Manager) extraWatch {
 	return func(b *builder.Builder) *builder.Builder {
 		return b.Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(
 			referrers(mgr.GetClient(), &v1alpha1.MailgunDomainList{}, indexPasswordRef)), builder.OnlyMetadata)
+	}
+}
+
+// secretWatch reconciles the objects of list whose index names a Secret
+// when that Secret changes (a password rotation).
+func secretWatch(mgr manager.Manager, list client.ObjectList, index string) extraWatch {
+	return func(b *builder.Builder) *builder.Builder {
+		return b.Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(
+			referrers(mgr.GetClient(), list, index)), builder.OnlyMetadata)
 	}
 }
 
@@ -263,7 +297,7 @@ func listRequests(ctx context.Context, c client.Client, list client.ObjectList, 
 func addIndexes(mgr manager.Manager) error {
 	idx := mgr.GetFieldIndexer()
 	ctx := context.Background()
-	for _, obj := range []client.Object{&v1alpha1.MailgunDomain{}, &v1alpha1.Webhook{}, &v1alpha1.Route{}} {
+	for _, obj := range managedKinds() {
 		if err := idx.IndexField(ctx, obj, indexAccountRef, func(o client.Object) []string {
 			return []string{o.(v1alpha1.Managed).GetManagedSpec().AccountName()}
 		}); err != nil {
@@ -283,7 +317,12 @@ func addIndexes(mgr manager.Manager) error {
 	}); err != nil {
 		return fmt.Errorf("cannot index MailgunDomain by Secret: %w", err)
 	}
-	for _, obj := range []client.Object{&v1alpha1.MailgunDomain{}, &v1alpha1.Webhook{}, &v1alpha1.Route{}} {
+	if err := idx.IndexField(ctx, &v1alpha1.SMTPCredential{}, indexCredentialSecret, func(o client.Object) []string {
+		return []string{string(o.(*v1alpha1.SMTPCredential).Spec.PasswordSecretRef.Name)}
+	}); err != nil {
+		return fmt.Errorf("cannot index SMTPCredential by Secret: %w", err)
+	}
+	for _, obj := range managedKinds() {
 		if err := idx.IndexField(ctx, obj, indexClaim, func(o client.Object) []string {
 			if c := claimOf(o); c != "" {
 				return []string{c}

@@ -106,7 +106,7 @@ func (s *Server) updateCredential(w http.ResponseWriter, r *http.Request) {
 		// Mailgun refuses to "change" a password to itself. An operator that
 		// cannot read passwords back must remember what it set instead of
 		// re-sending it on every reconcile.
-		if p == old {
+		if p == old && !s.rd.samePasswordOK {
 			return fail(http.StatusBadRequest, "New password must differ from the current one")
 		}
 		ds.Credentials[login] = p

@@ -61,6 +61,18 @@ type readings struct {
 	// clients of the real API report, instead of the JSON message the
 	// reference documents.
 	unauthorizedText bool
+	// samePasswordOK answers 200 to a credential password "changed" to
+	// the one it has, instead of 400.
+	samePasswordOK bool
+}
+
+// SetSamePasswordAccepted makes PUT /v3/domains/{d}/credentials/{login}
+// with the login's current password answer 200 and change nothing (true),
+// or 400 (false, the default). docs/mailgun-api.md, "Credentials".
+func (s *Server) SetSamePasswordAccepted(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rd.samePasswordOK = on
 }
 
 // SetUnauthorizedText makes 401 answers the plain text "Forbidden" (true)

@@ -375,3 +375,27 @@ func (s *Server) DeleteRouteState(id string) {
 	defer s.mu.Unlock()
 	s.st.deleteRoute(id)
 }
+
+// PutCredential sets a login's password, creating the login (with the
+// domain when it does not exist), as if made in the Mailgun console.
+func (s *Server) PutCredential(domain, login, password string) {
+	s.mu.Lock()
+	ds, ok := s.st.domains[domain]
+	s.mu.Unlock()
+	if !ok {
+		s.PutDomain(Domain{Name: domain})
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ds = s.st.domains[domain]
+	if ds.Credentials == nil {
+		ds.Credentials = map[string]string{}
+	}
+	if ds.credCreated == nil {
+		ds.credCreated = map[string]time.Time{}
+	}
+	if _, had := ds.Credentials[login]; !had {
+		ds.credCreated[login] = s.now()
+	}
+	ds.Credentials[login] = password
+}

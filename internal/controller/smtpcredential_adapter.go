@@ -1,0 +1,184 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
+)
+
+// +kubebuilder:rbac:groups=mailgun.operator.dev,resources=smtpcredentials,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=mailgun.operator.dev,resources=smtpcredentials/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=mailgun.operator.dev,resources=smtpcredentials/finalizers,verbs=update
+
+// credentialAPI is the part of the Mailgun client SMTP credentials use.
+type credentialAPI interface {
+	ListCredentials(ctx context.Context, a mailgun.Account, domain string, o mailgun.ListOptions) (mailgun.CredentialPage, error)
+	CreateCredential(ctx context.Context, a mailgun.Account, domain, login, password string) error
+	UpdateCredential(ctx context.Context, a mailgun.Account, domain, login, password string) error
+	DeleteCredential(ctx context.Context, a mailgun.Account, domain, login string) error
+}
+
+// credentialExternal adapts SMTPCredential to the engine. A login's
+// identity is its full address; Mailgun lists logins but never returns a
+// password (docs/mailgun-api.md, "Credentials"), so, as for a domain's SMTP
+// password, the version of the Secret last applied is the only drift a
+// password can have.
+type credentialExternal struct {
+	api     credentialAPI
+	secrets Secrets
+}
+
+// credentialListPage is the page size of the login search: Mailgun's
+// largest list page (docs/mailgun-api.md, "Paging"); pages advance by what
+// came back, so a smaller cap hides nothing.
+const credentialListPage = 1000
+
+// credentialState is what Observe hands to Update.
+type credentialState struct {
+	password []byte
+	version  string
+}
+
+func (x *credentialExternal) Observe(ctx context.Context, a mailgun.Account, c *v1alpha1.SMTPCredential) (observation, error) {
+	login := c.Spec.FullLogin()
+	found, err := x.find(ctx, a, c.Spec.Domain, login)
+	if err != nil {
+		return observation{}, domainMissing(err, c.Spec.Domain)
+	}
+	if !found {
+		return observation{}, nil
+	}
+	if !x.mayManage(c) {
+		return observation{}, stalledError(ReasonConflict, fmt.Errorf(
+			"login %s already exists in Mailgun and this resource did not create it: set spec.adopt: true to take it over "+
+				"(its password is then set from the Secret), or choose another login", login))
+	}
+	c.Status.Login = login
+	key := types.NamespacedName{Namespace: c.Namespace, Name: string(c.Spec.PasswordSecretRef.Name)}
+	rv, err := x.secrets.Version(ctx, key)
+	if err != nil {
+		return observation{}, err
+	}
+	if rv == c.Status.PasswordVersion {
+		return observation{exists: true, upToDate: true}, nil
+	}
+	// Only now is the Secret's value read, straight from the API server.
+	st := &credentialState{}
+	if st.password, st.version, err = x.password(ctx, c); err != nil {
+		return observation{}, err
+	}
+	return observation{exists: true, diff: "password", state: st}, nil
+}
+
+// mayManage says whether an existing login is this resource's to manage:
+// one it created or adopted, one a create of it may have made (pending),
+// one its external-name annotation names (status lost in a restore), or
+// one the user asked to adopt.
+func (x *credentialExternal) mayManage(c *v1alpha1.SMTPCredential) bool {
+	return c.Spec.Adopt || c.Status.Management != "" || c.Status.CreatePendingSince != nil ||
+		c.GetAnnotations()[ExternalNameAnnotation] == x.Identity(c)
+}
+
+// find pages through the domain's logins for login.
+func (x *credentialExternal) find(ctx context.Context, a mailgun.Account, domain, login string) (bool, error) {
+	for skip := 0; ; {
+		page, err := x.api.ListCredentials(ctx, a, domain, mailgun.ListOptions{Skip: skip, Limit: credentialListPage})
+		if err != nil {
+			return false, err
+		}
+		for _, it := range page.Items {
+			if it.Login == login {
+				return true, nil
+			}
+		}
+		skip += len(page.Items)
+		if len(page.Items) == 0 || skip >= page.TotalCount {
+			return false, nil
+		}
+	}
+}
+
+// password reads the password and the Secret's version, and checks
+// Mailgun's length rule (docs/mailgun-api.md, "Credentials") so that a
+// wrong Secret stops here with a message instead of a 400.
+func (x *credentialExternal) password(ctx context.Context, c *v1alpha1.SMTPCredential) ([]byte, string, error) {
+	ref := c.Spec.PasswordSecretRef
+	key := types.NamespacedName{Namespace: c.Namespace, Name: string(ref.Name)}
+	pwd, rv, err := x.secrets.Value(ctx, key, ref.SecretKeyOrDefault())
+	if err != nil {
+		return nil, "", err
+	}
+	if n := utf8.RuneCount(pwd); n < 5 || n > 32 {
+		return nil, "", stalledError(ReasonInvalidSpec, fmt.Errorf(
+			"the password in secret %s key %q has %d characters; Mailgun takes 5 to 32: change the Secret", key, ref.SecretKeyOrDefault(), n))
+	}
+	return pwd, rv, nil
+}
+
+func (x *credentialExternal) Create(ctx context.Context, a mailgun.Account, c *v1alpha1.SMTPCredential) (observation, error) {
+	pwd, rv, err := x.password(ctx, c)
+	if err != nil {
+		return observation{}, err
+	}
+	login := c.Spec.FullLogin()
+	// The version is recorded before the POST: should its answer be lost
+	// after Mailgun made the login, the next Observe finds the login with
+	// this password, which Mailgun may refuse to set again
+	// (docs/mailgun-api.md, "Credentials").
+	c.Status.Login, c.Status.PasswordVersion = login, rv
+	err = x.api.CreateCredential(ctx, a, c.Spec.Domain, login, string(pwd))
+	if err == nil {
+		return observation{exists: true, upToDate: true}, nil
+	}
+	if !postMayHaveCreated(err) {
+		// Nothing was made with this password: a login found later
+		// (adopted, say) must have its password set.
+		c.Status.PasswordVersion = ""
+	}
+	if errors.Is(err, mailgun.ErrConflict) {
+		if c.Spec.Adopt || c.Status.Management != "" {
+			// The login exists but was not listed a moment ago: Mailgun
+			// is not showing it yet (docs/mailgun-api.md, "Eventual
+			// consistency"). It is adopted once it is listed.
+			return observation{}, waitError(ReasonProgressing, deletionPoll, fmt.Errorf(
+				"Mailgun says login %s exists but does not list it yet; looking again", login))
+		}
+		return observation{}, stalledError(ReasonConflict, fmt.Errorf(
+			"login %s already exists in Mailgun: set spec.adopt: true to take it over, or choose another login: %w", login, err))
+	}
+	return observation{}, domainMissing(err, c.Spec.Domain)
+}
+
+func (x *credentialExternal) Update(ctx context.Context, a mailgun.Account, c *v1alpha1.SMTPCredential, obs observation) error {
+	st := obs.state.(*credentialState)
+	err := x.api.UpdateCredential(ctx, a, c.Spec.Domain, c.Spec.FullLogin(), string(st.password))
+	if errors.Is(err, mailgun.ErrInvalid) {
+		// Mailgun may refuse a password equal to the current one
+		// (docs/mailgun-api.md, "Credentials"; unverified). That is for the
+		// user to see, never to be taken as applied: it may mean anything.
+		return stalledError(ReasonInvalidSpec, fmt.Errorf(
+			"Mailgun refused the new password (if the Secret holds the login's current password, Mailgun may refuse to set it again: "+
+				"change the password in the Secret): %w", err))
+	}
+	if err != nil {
+		return domainMissing(err, c.Spec.Domain)
+	}
+	c.Status.PasswordVersion = st.version
+	return nil
+}
+
+func (x *credentialExternal) Delete(ctx context.Context, a mailgun.Account, c *v1alpha1.SMTPCredential) error {
+	// A 404 (the login or its whole domain gone) is done for the engine.
+	return x.api.DeleteCredential(ctx, a, c.Spec.Domain, c.Spec.FullLogin())
+}
+
+// Identity is the login's domain and full address.
+func (x *credentialExternal) Identity(c *v1alpha1.SMTPCredential) string {
+	return c.Spec.Domain + "/" + c.Spec.FullLogin()
+}
