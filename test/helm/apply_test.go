@@ -32,14 +32,19 @@ func installCRDs(t *testing.T) {
 	t.Helper()
 	crdsOnce.Do(func() {
 		ch := loadChart(t)
-		if n := len(ch.CRDObjects()); n != 4 {
-			t.Errorf("the chart has %d CRDs, want the operator's 4", n)
+		bases, err := filepath.Glob(filepath.Join(root, "config", "crd", "bases", "*.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(ch.CRDObjects()); n != len(bases) {
+			t.Errorf("the chart has %d CRDs, want the operator's %d (config/crd/bases)", n, len(bases))
 		}
 		kubectl(t, "apply", "--server-side", "-f", filepath.Join(chartDir, "crds"))
 		kubectl(t, "apply", "--server-side", "-f", serviceMonitorCRD)
 		kubectl(t, "wait", "--for=condition=Established", "--timeout=60s",
 			"crd/servicemonitors.monitoring.coreos.com", "crd/mailgunaccounts.mailgun.operator.dev",
-			"crd/mailgundomains.mailgun.operator.dev", "crd/webhooks.mailgun.operator.dev", "crd/routes.mailgun.operator.dev")
+			"crd/mailgundomains.mailgun.operator.dev", "crd/webhooks.mailgun.operator.dev", "crd/routes.mailgun.operator.dev",
+			"crd/smtpcredentials.mailgun.operator.dev")
 		// Established does not promise that discovery lists the kind yet;
 		// kubectl needs it there to map ServiceMonitor to a resource.
 		waitDiscovery(t, "monitoring.coreos.com", "servicemonitors")

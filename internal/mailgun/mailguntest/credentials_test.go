@@ -60,9 +60,12 @@ func TestCredentials(t *testing.T) {
 			call:  call{method: "PUT", path: "/v3/domains/example.com/credentials/bob@example.com", form: form("password", "bobpass")}, status: 200,
 			check: credsAre(map[string]string{"bob@example.com": "bobpass", "alice@example.com": "alicepass"})},
 		{reason: "PutCredential makes a login as the console would",
-			setup: func(s *Server) { s.PutDomain(Domain{Name: "example.com", CreatedAt: fixedNow}); s.PutCredential("example.com", "dan@example.com", "danpass") },
-			call:  call{method: "GET", path: "/v3/domains/example.com/credentials"}, status: 200,
-			body:  jsonOf(map[string]any{"total_count": 1, "items": []any{item("dan@example.com")}})},
+			setup: func(s *Server) {
+				s.PutDomain(Domain{Name: "example.com", CreatedAt: fixedNow})
+				s.PutCredential("example.com", "dan@example.com", "danpass")
+			},
+			call: call{method: "GET", path: "/v3/domains/example.com/credentials"}, status: 200,
+			body: jsonOf(map[string]any{"total_count": 1, "items": []any{item("dan@example.com")}})},
 		{reason: "put with a short password is 400", setup: withCreds,
 			call: call{method: "PUT", path: "/v3/domains/example.com/credentials/bob@example.com", form: form("password", "x")}, status: 400, errMsg: "between 5 and 32"},
 		{reason: "put of an unknown login is 404", setup: withCreds,
