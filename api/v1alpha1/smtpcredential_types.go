@@ -67,6 +67,13 @@ type SMTPCredentialStatus struct {
 	// another version is what makes the operator set the password again.
 	// +optional
 	PasswordVersion string `json:"passwordVersion,omitempty"`
+
+	// pendingPasswordVersion is the Secret version of a password change
+	// whose answer was lost: Mailgun may have applied it, and may then
+	// refuse the same password again, which the operator then reads as
+	// applied.
+	// +optional
+	PendingPasswordVersion string `json:"pendingPasswordVersion,omitempty"`
 }
 
 // SMTPCredential is an SMTP login (user name and password) of a Mailgun

@@ -158,7 +158,22 @@ func (x *credentialExternal) Create(ctx context.Context, a mailgun.Account, c *v
 func (x *credentialExternal) Update(ctx context.Context, a mailgun.Account, c *v1alpha1.SMTPCredential, obs observation) error {
 	st := obs.state.(*credentialState)
 	err := x.api.UpdateCredential(ctx, a, c.Spec.Domain, c.Spec.FullLogin(), string(st.password))
-	if errors.Is(err, mailgun.ErrInvalid) {
+	switch {
+	case err == nil:
+		c.Status.PasswordVersion, c.Status.PendingPasswordVersion = st.version, ""
+		return nil
+	case postMayHaveCreated(err):
+		// The change may have been applied; if it was, sending it again
+		// may be refused as unchanged.
+		c.Status.PendingPasswordVersion = st.version
+		return err
+	case errors.Is(err, mailgun.ErrInvalid) && c.Status.PendingPasswordVersion == st.version:
+		// This very password was sent before and its answer lost: the
+		// refusal says Mailgun has it already (docs/mailgun-api.md,
+		// "Credentials", the 400 reading).
+		c.Status.PasswordVersion, c.Status.PendingPasswordVersion = st.version, ""
+		return nil
+	case errors.Is(err, mailgun.ErrInvalid):
 		// Mailgun may refuse a password equal to the current one
 		// (docs/mailgun-api.md, "Credentials"; unverified). That is for the
 		// user to see, never to be taken as applied: it may mean anything.
@@ -166,11 +181,7 @@ func (x *credentialExternal) Update(ctx context.Context, a mailgun.Account, c *v
 			"Mailgun refused the new password (if the Secret holds the login's current password, Mailgun may refuse to set it again: "+
 				"change the password in the Secret): %w", err))
 	}
-	if err != nil {
-		return domainMissing(err, c.Spec.Domain)
-	}
-	c.Status.PasswordVersion = st.version
-	return nil
+	return domainMissing(err, c.Spec.Domain)
 }
 
 func (x *credentialExternal) Delete(ctx context.Context, a mailgun.Account, c *v1alpha1.SMTPCredential) error {

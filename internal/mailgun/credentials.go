@@ -35,8 +35,8 @@ func (c *Client) CreateCredential(ctx context.Context, a Account, domain, login,
 	return c.do(ctx, a, &call{op: OpCreateCredential, seg1: domain, form: f})
 }
 
-// UpdateCredential sets a new password (the same password again answers
-// 400, ErrInvalid).
+// UpdateCredential sets a new password (the same password again may answer
+// 400, ErrInvalid). Never retried by the client: see its opTable row.
 func (c *Client) UpdateCredential(ctx context.Context, a Account, domain, login, password string) error {
 	f := newForm()
 	f.add("password", password)

@@ -140,7 +140,12 @@ var opTable = [numOperations]opSpec{
 
 	OpListCredentials:  {method: http.MethodGet, lit: [3]string{"/v3/domains/", "/credentials"}, nseg: 1, idempotent: true, list: true},
 	OpCreateCredential: {method: http.MethodPost, lit: [3]string{"/v3/domains/", "/credentials"}, nseg: 1},
-	OpUpdateCredential: {method: http.MethodPut, lit: [3]string{"/v3/domains/", "/credentials/"}, nseg: 2, idempotent: true},
+	// A password change is a PUT, but not idempotent in effect: Mailgun may
+	// refuse the same password again with a 400 (docs/mailgun-api.md,
+	// "Credentials"), so a retry of a change whose answer was lost would
+	// turn a success into a refusal. The caller, which knows what it sent
+	// before, decides instead.
+	OpUpdateCredential: {method: http.MethodPut, lit: [3]string{"/v3/domains/", "/credentials/"}, nseg: 2},
 	OpDeleteCredential: {method: http.MethodDelete, lit: [3]string{"/v3/domains/", "/credentials/"}, nseg: 2, idempotent: true},
 }
 
