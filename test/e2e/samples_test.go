@@ -16,16 +16,17 @@ var _ = Describe("The samples", func() {
 
 		By("applying them; the Webhook waits for the MailgunDomain's domain")
 		kubectl("apply", "-k", dir, "-n", e.ns)
-		kubectl("wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route", "--all",
+		kubectl("wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route,smtpcredential", "--all",
 			"-n", e.ns, "--timeout=120s")
 
-		By("listing all four in the mailgun category")
+		By("listing every one in the mailgun category")
 		out := kubectl("get", "mailgun", "-A")
 		for _, name := range []string{
 			"mailgunaccount.mailgun.operator.dev/default",
 			"mailgundomain.mailgun.operator.dev/mg-example-com",
 			"webhook.mailgun.operator.dev/mg-example-com-delivered",
 			"route.mailgun.operator.dev/support-inbox",
+			"smtpcredential.mailgun.operator.dev/alerts-mg-example-com",
 		} {
 			Expect(out).To(MatchRegexp(`(?m)^%s\s+%s\s`, regexp.QuoteMeta(e.ns), regexp.QuoteMeta(name)))
 		}
