@@ -42,6 +42,13 @@ func seed(s *mailguntest.Server) {
 		Expression: `match_recipient(".*@example.com")`, Actions: []string{`forward("https://in.example/m")`, "stop()"}})
 }
 
+// seedTemplate is seed plus a template of two versions, v1 active.
+func seedTemplate(s *mailguntest.Server) {
+	seed(s)
+	s.PutTemplate("example.com", mailguntest.Template{Name: "welcome", Description: "greets", Versions: []mailguntest.TemplateVersion{
+		{Tag: "v1", Body: "one", Comment: "first", Active: true}, {Tag: "v2", Body: "two", Comment: "second"}}})
+}
+
 func TestClientAgainstEmulator(t *testing.T) {
 	ok := func(v any, err error) (any, error) { return v, err }
 	none := func(err error) (any, error) { return nil, err }
@@ -619,6 +626,147 @@ func TestClientAgainstEmulator(t *testing.T) {
 				return none(c.DeleteCredential(ctx, a, "example.com", "nobody@example.com"))
 			},
 			kind: mailgun.ErrNotFound, calls: map[mailguntest.Op]int{mailguntest.OpDeleteCredential: 1},
+		},
+
+		// Templates.
+		{
+			name: "CreateTemplate", reason: "name lower-cased, first version active, answer decoded", setup: seed,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return ok(c.CreateTemplate(ctx, a, "example.com", mailgun.CreateTemplateRequest{Name: "Welcome", Description: "hi",
+					Version: &mailgun.TemplateVersion{Tag: "v1", Engine: "go", Comment: "first", Body: "<p>{{.name}} & co</p>"}}))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpCreateTemplate: 1},
+			check: func(t *testing.T, s *mailguntest.Server, got any) {
+				if tp := got.(mailgun.Template); tp.Name != "welcome" || tp.Description != "hi" {
+					t.Errorf("answer %+v", tp)
+				}
+				tp := s.Templates("example.com")["welcome"]
+				if len(tp.Versions) != 1 || !tp.Versions[0].Active || tp.Versions[0].Body != "<p>{{.name}} & co</p>" || tp.Versions[0].Engine != "go" {
+					t.Errorf("stored %+v", tp)
+				}
+			},
+		},
+		{
+			name: "CreateTemplate exists", reason: "a conflict", setup: seedTemplate,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return ok(c.CreateTemplate(ctx, a, "example.com", mailgun.CreateTemplateRequest{Name: "welcome"}))
+			},
+			kind: mailgun.ErrConflict, calls: map[mailguntest.Op]int{mailguntest.OpCreateTemplate: 1},
+		},
+		{
+			name: "GetTemplate", reason: "name and description", setup: seedTemplate,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return ok(c.GetTemplate(ctx, a, "example.com", "welcome"))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpGetTemplate: 1},
+			check: func(t *testing.T, _ *mailguntest.Server, got any) {
+				if tp := got.(mailgun.Template); tp.Name != "welcome" || tp.Description != "greets" || tp.CreatedAt == "" {
+					t.Errorf("got %+v", tp)
+				}
+			},
+		},
+		{
+			name: "GetTemplate unknown", reason: "404", setup: seed,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return ok(c.GetTemplate(ctx, a, "example.com", "nope"))
+			},
+			kind: mailgun.ErrNotFound, calls: map[mailguntest.Op]int{mailguntest.OpGetTemplate: 1},
+		},
+		{
+			name: "UpdateTemplate", reason: "the description", setup: seedTemplate,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return none(c.UpdateTemplate(ctx, a, "example.com", "welcome", "new words"))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpUpdateTemplate: 1},
+			check: func(t *testing.T, s *mailguntest.Server, _ any) {
+				if d := s.Templates("example.com")["welcome"].Description; d != "new words" {
+					t.Errorf("description %q", d)
+				}
+			},
+		},
+		{
+			name: "DeleteTemplate", reason: "gone with its versions", setup: seedTemplate,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return none(c.DeleteTemplate(ctx, a, "example.com", "welcome"))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpDeleteTemplate: 1},
+			check: func(t *testing.T, s *mailguntest.Server, _ any) {
+				if n := len(s.Templates("example.com")); n != 0 {
+					t.Errorf("%d templates left", n)
+				}
+			},
+		},
+		{
+			name: "ListTemplateVersions", reason: "tags, engines, activity; no bodies", setup: seedTemplate,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return ok(c.ListTemplateVersions(ctx, a, "example.com", "welcome"))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpListTemplateVersions: 1},
+			check: func(t *testing.T, _ *mailguntest.Server, got any) {
+				vs := got.([]mailgun.TemplateVersion)
+				if len(vs) != 2 || vs[0].Tag != "v1" || !vs[0].Active || vs[1].Active || vs[1].Engine != "handlebars" || vs[0].Body != "" {
+					t.Errorf("versions %+v", vs)
+				}
+			},
+		},
+		{
+			name: "CreateTemplateVersion", reason: "active=yes moves the active version", setup: seedTemplate,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return none(c.CreateTemplateVersion(ctx, a, "example.com", "welcome",
+					mailgun.TemplateVersion{Tag: "v3", Body: "three", Comment: "c3", Active: true}))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpCreateTemplateVersion: 1},
+			check: func(t *testing.T, s *mailguntest.Server, _ any) {
+				vs := s.Templates("example.com")["welcome"].Versions
+				if len(vs) != 3 || vs[0].Active || !vs[2].Active || vs[2].Body != "three" {
+					t.Errorf("versions %+v", vs)
+				}
+			},
+		},
+		{
+			name: "CreateTemplateVersion exists", reason: "a tag is unique: conflict", setup: seedTemplate,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return none(c.CreateTemplateVersion(ctx, a, "example.com", "welcome", mailgun.TemplateVersion{Tag: "v1", Body: "x"}))
+			},
+			kind: mailgun.ErrConflict, calls: map[mailguntest.Op]int{mailguntest.OpCreateTemplateVersion: 1},
+		},
+		{
+			name: "GetTemplateVersion", reason: "with its body", setup: seedTemplate,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return ok(c.GetTemplateVersion(ctx, a, "example.com", "welcome", "v2"))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpGetTemplateVersion: 1},
+			check: func(t *testing.T, _ *mailguntest.Server, got any) {
+				if v := got.(mailgun.TemplateVersion); v.Tag != "v2" || v.Body != "two" || v.Comment != "second" || v.Active {
+					t.Errorf("version %+v", v)
+				}
+			},
+		},
+		{
+			name: "UpdateTemplateVersion", reason: "body, comment, active", setup: seedTemplate,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return none(c.UpdateTemplateVersion(ctx, a, "example.com", "welcome", "v2",
+					mailgun.UpdateTemplateVersionRequest{Body: ptr("2!"), Comment: ptr(""), Active: true}))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpUpdateTemplateVersion: 1},
+			check: func(t *testing.T, s *mailguntest.Server, _ any) {
+				vs := s.Templates("example.com")["welcome"].Versions
+				if vs[0].Active || !vs[1].Active || vs[1].Body != "2!" || vs[1].Comment != "" {
+					t.Errorf("versions %+v", vs)
+				}
+			},
+		},
+		{
+			name: "DeleteTemplateVersion", reason: "one version", setup: seedTemplate,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return none(c.DeleteTemplateVersion(ctx, a, "example.com", "welcome", "v2"))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpDeleteTemplateVersion: 1},
+			check: func(t *testing.T, s *mailguntest.Server, _ any) {
+				if vs := s.Templates("example.com")["welcome"].Versions; len(vs) != 1 || vs[0].Tag != "v1" {
+					t.Errorf("versions %+v", vs)
+				}
+			},
 		},
 
 		// Auth and faults.

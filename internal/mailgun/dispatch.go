@@ -38,6 +38,15 @@ const (
 	OpCreateCredential
 	OpUpdateCredential
 	OpDeleteCredential
+	OpCreateTemplate
+	OpGetTemplate
+	OpUpdateTemplate
+	OpDeleteTemplate
+	OpListTemplateVersions
+	OpCreateTemplateVersion
+	OpGetTemplateVersion
+	OpUpdateTemplateVersion
+	OpDeleteTemplateVersion
 	numOperations
 )
 
@@ -72,6 +81,15 @@ var opNames = [numOperations]string{
 	OpCreateCredential:       "CreateCredential",
 	OpUpdateCredential:       "UpdateCredential",
 	OpDeleteCredential:       "DeleteCredential",
+	OpCreateTemplate:         "CreateTemplate",
+	OpGetTemplate:            "GetTemplate",
+	OpUpdateTemplate:         "UpdateTemplate",
+	OpDeleteTemplate:         "DeleteTemplate",
+	OpListTemplateVersions:   "ListTemplateVersions",
+	OpCreateTemplateVersion:  "CreateTemplateVersion",
+	OpGetTemplateVersion:     "GetTemplateVersion",
+	OpUpdateTemplateVersion:  "UpdateTemplateVersion",
+	OpDeleteTemplateVersion:  "DeleteTemplateVersion",
 }
 
 // String returns the operation's name, e.g. "GetDomain".
@@ -93,13 +111,14 @@ func Operations() []Operation {
 
 // opSpec is one row of the dispatch table. The path is
 //
-//	lit[0] + seg1 + lit[1] + seg2 + lit[2]
+//	lit[0] + seg1 + lit[1] + seg2 + lit[2] + seg3 + lit[3]
 //
 // with nseg segments, each escaped as a single path segment. No row has more
-// than two segments, so fixed arrays suffice and nothing is parsed per call.
+// than three segments (a template version: domain, template, tag), so fixed
+// arrays suffice and nothing is parsed per call.
 type opSpec struct {
 	method     string
-	lit        [3]string
+	lit        [4]string
 	nseg       uint8
 	idempotent bool // GET, PUT, DELETE: safe to retry on a transient error
 	list       bool // takes ListOptions as skip/limit query
@@ -112,41 +131,53 @@ type opSpec struct {
 // with their sources. Note domain delete is v3 while the other domain calls
 // are v4, and that the v4 domain create and update take multipart bodies.
 var opTable = [numOperations]opSpec{
-	OpListDomains:  {method: http.MethodGet, lit: [3]string{"/v4/domains"}, idempotent: true, list: true},
-	OpCreateDomain: {method: http.MethodPost, lit: [3]string{"/v4/domains"}, body: encMultipart},
-	OpGetDomain:    {method: http.MethodGet, lit: [3]string{"/v4/domains/"}, nseg: 1, idempotent: true},
-	OpUpdateDomain: {method: http.MethodPut, lit: [3]string{"/v4/domains/"}, nseg: 1, idempotent: true, body: encMultipart},
-	OpVerifyDomain: {method: http.MethodPut, lit: [3]string{"/v4/domains/", "/verify"}, nseg: 1, idempotent: true},
-	OpDeleteDomain: {method: http.MethodDelete, lit: [3]string{"/v3/domains/"}, nseg: 1, idempotent: true},
+	OpListDomains:  {method: http.MethodGet, lit: [4]string{"/v4/domains"}, idempotent: true, list: true},
+	OpCreateDomain: {method: http.MethodPost, lit: [4]string{"/v4/domains"}, body: encMultipart},
+	OpGetDomain:    {method: http.MethodGet, lit: [4]string{"/v4/domains/"}, nseg: 1, idempotent: true},
+	OpUpdateDomain: {method: http.MethodPut, lit: [4]string{"/v4/domains/"}, nseg: 1, idempotent: true, body: encMultipart},
+	OpVerifyDomain: {method: http.MethodPut, lit: [4]string{"/v4/domains/", "/verify"}, nseg: 1, idempotent: true},
+	OpDeleteDomain: {method: http.MethodDelete, lit: [4]string{"/v3/domains/"}, nseg: 1, idempotent: true},
 
-	OpGetTracking:            {method: http.MethodGet, lit: [3]string{"/v3/domains/", "/tracking"}, nseg: 1, idempotent: true},
-	OpSetClickTracking:       {method: http.MethodPut, lit: [3]string{"/v3/domains/", "/tracking/click"}, nseg: 1, idempotent: true},
-	OpSetOpenTracking:        {method: http.MethodPut, lit: [3]string{"/v3/domains/", "/tracking/open"}, nseg: 1, idempotent: true},
-	OpSetUnsubscribeTracking: {method: http.MethodPut, lit: [3]string{"/v3/domains/", "/tracking/unsubscribe"}, nseg: 1, idempotent: true},
-	OpSetDKIMSelector:        {method: http.MethodPut, lit: [3]string{"/v3/domains/", "/dkim_selector"}, nseg: 1, idempotent: true},
-	OpSetDKIMAuthority:       {method: http.MethodPut, lit: [3]string{"/v3/domains/", "/dkim_authority"}, nseg: 1, idempotent: true},
+	OpGetTracking:            {method: http.MethodGet, lit: [4]string{"/v3/domains/", "/tracking"}, nseg: 1, idempotent: true},
+	OpSetClickTracking:       {method: http.MethodPut, lit: [4]string{"/v3/domains/", "/tracking/click"}, nseg: 1, idempotent: true},
+	OpSetOpenTracking:        {method: http.MethodPut, lit: [4]string{"/v3/domains/", "/tracking/open"}, nseg: 1, idempotent: true},
+	OpSetUnsubscribeTracking: {method: http.MethodPut, lit: [4]string{"/v3/domains/", "/tracking/unsubscribe"}, nseg: 1, idempotent: true},
+	OpSetDKIMSelector:        {method: http.MethodPut, lit: [4]string{"/v3/domains/", "/dkim_selector"}, nseg: 1, idempotent: true},
+	OpSetDKIMAuthority:       {method: http.MethodPut, lit: [4]string{"/v3/domains/", "/dkim_authority"}, nseg: 1, idempotent: true},
 
-	OpListWebhooks:  {method: http.MethodGet, lit: [3]string{"/v3/domains/", "/webhooks"}, nseg: 1, idempotent: true},
-	OpCreateWebhook: {method: http.MethodPost, lit: [3]string{"/v3/domains/", "/webhooks"}, nseg: 1},
-	OpGetWebhook:    {method: http.MethodGet, lit: [3]string{"/v3/domains/", "/webhooks/"}, nseg: 2, idempotent: true},
-	OpUpdateWebhook: {method: http.MethodPut, lit: [3]string{"/v3/domains/", "/webhooks/"}, nseg: 2, idempotent: true},
-	OpDeleteWebhook: {method: http.MethodDelete, lit: [3]string{"/v3/domains/", "/webhooks/"}, nseg: 2, idempotent: true},
+	OpListWebhooks:  {method: http.MethodGet, lit: [4]string{"/v3/domains/", "/webhooks"}, nseg: 1, idempotent: true},
+	OpCreateWebhook: {method: http.MethodPost, lit: [4]string{"/v3/domains/", "/webhooks"}, nseg: 1},
+	OpGetWebhook:    {method: http.MethodGet, lit: [4]string{"/v3/domains/", "/webhooks/"}, nseg: 2, idempotent: true},
+	OpUpdateWebhook: {method: http.MethodPut, lit: [4]string{"/v3/domains/", "/webhooks/"}, nseg: 2, idempotent: true},
+	OpDeleteWebhook: {method: http.MethodDelete, lit: [4]string{"/v3/domains/", "/webhooks/"}, nseg: 2, idempotent: true},
 
-	OpCreateRoute: {method: http.MethodPost, lit: [3]string{"/v3/routes"}},
-	OpListRoutes:  {method: http.MethodGet, lit: [3]string{"/v3/routes"}, idempotent: true, list: true},
-	OpGetRoute:    {method: http.MethodGet, lit: [3]string{"/v3/routes/"}, nseg: 1, idempotent: true},
-	OpUpdateRoute: {method: http.MethodPut, lit: [3]string{"/v3/routes/"}, nseg: 1, idempotent: true},
-	OpDeleteRoute: {method: http.MethodDelete, lit: [3]string{"/v3/routes/"}, nseg: 1, idempotent: true},
+	OpCreateRoute: {method: http.MethodPost, lit: [4]string{"/v3/routes"}},
+	OpListRoutes:  {method: http.MethodGet, lit: [4]string{"/v3/routes"}, idempotent: true, list: true},
+	OpGetRoute:    {method: http.MethodGet, lit: [4]string{"/v3/routes/"}, nseg: 1, idempotent: true},
+	OpUpdateRoute: {method: http.MethodPut, lit: [4]string{"/v3/routes/"}, nseg: 1, idempotent: true},
+	OpDeleteRoute: {method: http.MethodDelete, lit: [4]string{"/v3/routes/"}, nseg: 1, idempotent: true},
 
-	OpListCredentials:  {method: http.MethodGet, lit: [3]string{"/v3/domains/", "/credentials"}, nseg: 1, idempotent: true, list: true},
-	OpCreateCredential: {method: http.MethodPost, lit: [3]string{"/v3/domains/", "/credentials"}, nseg: 1},
+	OpListCredentials:  {method: http.MethodGet, lit: [4]string{"/v3/domains/", "/credentials"}, nseg: 1, idempotent: true, list: true},
+	OpCreateCredential: {method: http.MethodPost, lit: [4]string{"/v3/domains/", "/credentials"}, nseg: 1},
 	// A password change is a PUT, but not idempotent in effect: Mailgun may
 	// refuse the same password again with a 400 (docs/mailgun-api.md,
 	// "Credentials"), so a retry of a change whose answer was lost would
 	// turn a success into a refusal. The caller, which knows what it sent
 	// before, decides instead.
-	OpUpdateCredential: {method: http.MethodPut, lit: [3]string{"/v3/domains/", "/credentials/"}, nseg: 2},
-	OpDeleteCredential: {method: http.MethodDelete, lit: [3]string{"/v3/domains/", "/credentials/"}, nseg: 2, idempotent: true},
+	OpUpdateCredential: {method: http.MethodPut, lit: [4]string{"/v3/domains/", "/credentials/"}, nseg: 2},
+	OpDeleteCredential: {method: http.MethodDelete, lit: [4]string{"/v3/domains/", "/credentials/"}, nseg: 2, idempotent: true},
+
+	// Templates live under /v3/{domain}/templates, without "domains/"
+	// (docs/mailgun-api.md, "Templates").
+	OpCreateTemplate:        {method: http.MethodPost, lit: [4]string{"/v3/", "/templates"}, nseg: 1},
+	OpGetTemplate:           {method: http.MethodGet, lit: [4]string{"/v3/", "/templates/"}, nseg: 2, idempotent: true},
+	OpUpdateTemplate:        {method: http.MethodPut, lit: [4]string{"/v3/", "/templates/"}, nseg: 2, idempotent: true},
+	OpDeleteTemplate:        {method: http.MethodDelete, lit: [4]string{"/v3/", "/templates/"}, nseg: 2, idempotent: true},
+	OpListTemplateVersions:  {method: http.MethodGet, lit: [4]string{"/v3/", "/templates/", "/versions"}, nseg: 2, idempotent: true, list: true},
+	OpCreateTemplateVersion: {method: http.MethodPost, lit: [4]string{"/v3/", "/templates/", "/versions"}, nseg: 2},
+	OpGetTemplateVersion:    {method: http.MethodGet, lit: [4]string{"/v3/", "/templates/", "/versions/"}, nseg: 3, idempotent: true},
+	OpUpdateTemplateVersion: {method: http.MethodPut, lit: [4]string{"/v3/", "/templates/", "/versions/"}, nseg: 3, idempotent: true},
+	OpDeleteTemplateVersion: {method: http.MethodDelete, lit: [4]string{"/v3/", "/templates/", "/versions/"}, nseg: 3, idempotent: true},
 }
 
 // Method returns the HTTP method of an operation.
@@ -165,6 +196,11 @@ func (o Operation) Idempotent() bool { return o < numOperations && opTable[o].id
 // appendPath appends the escaped path of op to dst. Segments the op does not
 // take are ignored. op must be < numOperations.
 func appendPath(dst []byte, op Operation, seg1, seg2 string) []byte {
+	return appendPath3(dst, op, seg1, seg2, "")
+}
+
+// appendPath3 is appendPath for rows of up to three segments.
+func appendPath3(dst []byte, op Operation, seg1, seg2, seg3 string) []byte {
 	sp := &opTable[op]
 	dst = append(dst, sp.lit[0]...)
 	if sp.nseg > 0 {
@@ -174,6 +210,10 @@ func appendPath(dst []byte, op Operation, seg1, seg2 string) []byte {
 	if sp.nseg > 1 {
 		dst = appendPathSegment(dst, seg2)
 		dst = append(dst, sp.lit[2]...)
+	}
+	if sp.nseg > 2 {
+		dst = appendPathSegment(dst, seg3)
+		dst = append(dst, sp.lit[3]...)
 	}
 	return dst
 }

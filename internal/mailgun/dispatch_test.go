@@ -39,7 +39,7 @@ func TestOpTable(t *testing.T) {
 			}
 		}
 	}
-	if Operation(numOperations).String() != "Operation(26)" || Operation(numOperations).Method() != "" || Operation(200).Idempotent() {
+	if Operation(numOperations).String() != "Operation(35)" || Operation(numOperations).Method() != "" || Operation(200).Idempotent() {
 		t.Error("out-of-range operations must be harmless")
 	}
 }
@@ -81,11 +81,21 @@ func TestAppendPath(t *testing.T) {
 		{OpUpdateCredential, "by login", "example.com", "a@example.com", ListOptions{}, "PUT", "/v3/domains/example.com/credentials/a@example.com"},
 		{OpDeleteCredential, "by login, escaped", "example.com", "a/b", ListOptions{}, "DELETE", "/v3/domains/example.com/credentials/a%2Fb"},
 		{OpGetDomain, "extra segments are ignored", "example.com", "ignored", ListOptions{Limit: 5}, "GET", "/v4/domains/example.com"},
+		{OpCreateTemplate, "under /v3/{domain}, no domains/", "example.com", "", ListOptions{}, "POST", "/v3/example.com/templates"},
+		{OpGetTemplate, "by name", "example.com", "welcome", ListOptions{}, "GET", "/v3/example.com/templates/welcome"},
+		{OpUpdateTemplate, "by name", "example.com", "welcome", ListOptions{}, "PUT", "/v3/example.com/templates/welcome"},
+		{OpDeleteTemplate, "by name", "example.com", "welcome", ListOptions{}, "DELETE", "/v3/example.com/templates/welcome"},
+		{OpListTemplateVersions, "one page of 100", "example.com", "welcome", ListOptions{Limit: 100}, "GET", "/v3/example.com/templates/welcome/versions?limit=100"},
+		{OpCreateTemplateVersion, "posts to the list", "example.com", "welcome", ListOptions{}, "POST", "/v3/example.com/templates/welcome/versions"},
+		{OpGetTemplateVersion, "three segments", "example.com", "welcome", ListOptions{}, "GET", "/v3/example.com/templates/welcome/versions/v1"},
+		{OpUpdateTemplateVersion, "three segments", "example.com", "welcome", ListOptions{}, "PUT", "/v3/example.com/templates/welcome/versions/v1"},
+		{OpDeleteTemplateVersion, "three segments", "example.com", "welcome", ListOptions{}, "DELETE", "/v3/example.com/templates/welcome/versions/v1"},
 	}
 	seen := map[Operation]bool{}
 	for _, tc := range cases {
 		seen[tc.op] = true
-		b := appendPath(nil, tc.op, tc.seg1, tc.seg2)
+		// The third segment of the version rows is always "v1" here.
+		b := appendPath3(nil, tc.op, tc.seg1, tc.seg2, "v1")
 		if sp := opTable[tc.op]; sp.list {
 			if q := appendListQuery(nil, tc.list); len(q) > 0 {
 				b = append(append(b, '?'), q...)

@@ -17,6 +17,7 @@ import (
 type call struct {
 	op         Operation
 	seg1, seg2 string      // path segments, escaped by appendPath
+	seg3       string      // the third, of a template version
 	list       ListOptions // for list operations
 	form       *form       // request body; do releases it
 	out        decoder     // decodes a 2xx answer; nil: answer discarded
@@ -65,7 +66,7 @@ func (c *Client) do(ctx context.Context, a Account, r *call) error {
 		return invalidArg(op, "no Mailgun account (zero Account)")
 	}
 	sp := &opTable[op]
-	if (sp.nseg > 0 && !validSegment(r.seg1)) || (sp.nseg > 1 && !validSegment(r.seg2)) {
+	if (sp.nseg > 0 && !validSegment(r.seg1)) || (sp.nseg > 1 && !validSegment(r.seg2)) || (sp.nseg > 2 && !validSegment(r.seg3)) {
 		return invalidArg(op, "empty, \".\" or \"..\" path segment")
 	}
 	st := c.state(a)
@@ -76,7 +77,7 @@ func (c *Client) do(ctx context.Context, a Account, r *call) error {
 	// attempt shares the URL: net/http's client side only reads it.
 	var buf [256]byte
 	b := append(buf[:0], a.prefix...)
-	b = appendPath(b, op, r.seg1, r.seg2)
+	b = appendPath3(b, op, r.seg1, r.seg2, r.seg3)
 	pathLen := len(b)
 	if sp.list {
 		b = appendListQuery(b, r.list)

@@ -34,6 +34,15 @@ const (
 	OpCreateCredential       Op = "CreateCredential"
 	OpUpdateCredential       Op = "UpdateCredential"
 	OpDeleteCredential       Op = "DeleteCredential"
+	OpCreateTemplate         Op = "CreateTemplate"
+	OpGetTemplate            Op = "GetTemplate"
+	OpUpdateTemplate         Op = "UpdateTemplate"
+	OpDeleteTemplate         Op = "DeleteTemplate"
+	OpListTemplateVersions   Op = "ListTemplateVersions"
+	OpCreateTemplateVersion  Op = "CreateTemplateVersion"
+	OpGetTemplateVersion     Op = "GetTemplateVersion"
+	OpUpdateTemplateVersion  Op = "UpdateTemplateVersion"
+	OpDeleteTemplateVersion  Op = "DeleteTemplateVersion"
 )
 
 // allOps is in the client's Operation order so dumps read the same way.
@@ -43,6 +52,8 @@ var allOps = []Op{
 	OpListWebhooks, OpCreateWebhook, OpGetWebhook, OpUpdateWebhook, OpDeleteWebhook,
 	OpCreateRoute, OpListRoutes, OpGetRoute, OpUpdateRoute, OpDeleteRoute,
 	OpListCredentials, OpCreateCredential, OpUpdateCredential, OpDeleteCredential,
+	OpCreateTemplate, OpGetTemplate, OpUpdateTemplate, OpDeleteTemplate,
+	OpListTemplateVersions, OpCreateTemplateVersion, OpGetTemplateVersion, OpUpdateTemplateVersion, OpDeleteTemplateVersion,
 }
 
 // Ops lists every operation the emulator knows, for dumps and for callers

@@ -26,7 +26,8 @@ type Server struct {
 
 	ts        *httptest.Server
 	mux       *http.ServeMux
-	closing   chan struct{} // closed by Close so delayed calls stop waiting
+	tmux      *http.ServeMux // the template endpoints (see templateEndpoints)
+	closing   chan struct{}  // closed by Close so delayed calls stop waiting
 	closeOnce sync.Once
 	now       func() time.Time
 
@@ -95,6 +96,7 @@ func NewServer(apiKey string) *Server {
 func NewHandler(apiKey string) *Server {
 	s := &Server{
 		mux:     http.NewServeMux(),
+		tmux:    http.NewServeMux(),
 		closing: make(chan struct{}),
 		now:     time.Now,
 		apiKey:  apiKey,
@@ -107,10 +109,23 @@ func NewHandler(apiKey string) *Server {
 	// (TestEscapedSegments checks this). Each path also gets a method-less
 	// pattern so a wrong method gets Mailgun-style JSON instead of the mux's
 	// text 405, and "/" catches everything else as a JSON 404.
+	s.register(s.mux, endpoints)
+	s.register(s.tmux, templateEndpoints)
+	s.tmux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		noSuchEndpoint(w)
+	})
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		noSuchEndpoint(w)
+	})
+	return s
+}
+
+// register adds a table of endpoints to mux.
+func (s *Server) register(mux *http.ServeMux, eps []endpoint) {
 	allowed := map[string][]string{}
 	var order []string
-	for _, e := range endpoints {
-		s.mux.Handle(e.method+" "+e.pattern, s.operation(e))
+	for _, e := range eps {
+		mux.Handle(e.method+" "+e.pattern, s.operation(e))
 		if _, ok := allowed[e.pattern]; !ok {
 			order = append(order, e.pattern)
 		}
@@ -122,15 +137,11 @@ func NewHandler(apiKey string) *Server {
 			methods = append(methods, http.MethodHead)
 		}
 		allow := strings.Join(methods, ", ")
-		s.mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
 			writeMessage(w, http.StatusMethodNotAllowed, "Method Not Allowed")
 		})
 	}
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		noSuchEndpoint(w)
-	})
-	return s
 }
 
 // ServeHTTP answers one API call.
@@ -139,6 +150,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// redirect; Mailgun has no such paths, so say 404 like for any other.
 	if p := r.URL.EscapedPath(); p != cleanPath(p) {
 		noSuchEndpoint(w)
+		return
+	}
+	if isTemplatePath(r.URL.EscapedPath()) {
+		s.tmux.ServeHTTP(w, r)
 		return
 	}
 	s.mux.ServeHTTP(w, r)

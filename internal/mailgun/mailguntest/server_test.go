@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -193,11 +194,12 @@ func TestCallCounting(t *testing.T) {
 
 func TestOps(t *testing.T) {
 	ops := Ops()
-	if len(ops) != 26 || len(ops) != len(endpoints) {
-		t.Fatalf("%d ops, %d endpoints; want 26 of each", len(ops), len(endpoints))
+	all := append(slices.Clone(endpoints), templateEndpoints...)
+	if len(ops) != 35 || len(ops) != len(all) {
+		t.Fatalf("%d ops, %d endpoints; want 35 of each", len(ops), len(all))
 	}
 	seen := map[Op]bool{}
-	for _, e := range endpoints {
+	for _, e := range all {
 		if seen[e.op] {
 			t.Errorf("op %s has two endpoints", e.op)
 		}

@@ -71,6 +71,7 @@ type domainState struct {
 	apiCreated  time.Time            // when the API created it (zero for PutDomain): for SetNotFoundAfterCreate
 	deleteAt    time.Time            // non-zero: deleted through the API, gone at this time (SetDomainDeleteDelay)
 	credCreated map[string]time.Time // login -> created_at
+	templates   map[string]*templateState
 }
 
 type routeState struct {
