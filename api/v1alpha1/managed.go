@@ -61,3 +61,7 @@ func (r PasswordSecretReference) SecretKeyOrDefault() string {
 	}
 	return string(r.Key)
 }
+
+func (t *Template) GetManagedSpec() *ManagedSpec     { return &t.Spec.ManagedSpec }
+func (t *Template) GetManagedStatus() *ManagedStatus { return &t.Status.ManagedStatus }
+func (t *Template) GetWholeStatus() any              { return &t.Status }

@@ -147,13 +147,15 @@ func eventuallyGone(obj client.Object) {
 
 func ptr[T any](v T) *T { return &v }
 
-// sampleWithSecrets creates the Secrets of a multi-document sample file in
+// sampleWithSecrets creates the Secrets and ConfigMaps of a multi-document sample file in
 // the world's namespace and reads the document of obj's kind into obj.
 func (w *world) sampleWithSecrets(file, kind string, obj client.Object) {
 	data, err := os.ReadFile(filepath.Join("..", "..", "config", "samples", file))
 	Expect(err).NotTo(HaveOccurred())
 	found := false
 	for _, doc := range strings.Split(string(data), "\n---\n") {
+		doc += "\n" // the separator took the document's last line break
+
 		var head struct{ Kind string }
 		Expect(yaml.Unmarshal([]byte(doc), &head)).To(Succeed())
 		switch head.Kind {
@@ -162,6 +164,11 @@ func (w *world) sampleWithSecrets(file, kind string, obj client.Object) {
 			Expect(yaml.Unmarshal([]byte(doc), s)).To(Succeed())
 			s.Namespace = w.ns
 			Expect(k8s.Create(ctx, s)).To(Succeed())
+		case "ConfigMap":
+			cm := &corev1.ConfigMap{}
+			Expect(yaml.Unmarshal([]byte(doc), cm)).To(Succeed())
+			cm.Namespace = w.ns
+			Expect(k8s.Create(ctx, cm)).To(Succeed())
 		case kind:
 			Expect(yaml.Unmarshal([]byte(doc), obj)).To(Succeed())
 			obj.SetNamespace(w.ns)

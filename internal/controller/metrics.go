@@ -41,6 +41,7 @@ func (c *objectsCollector) Collect(ch chan<- prometheus.Metric) {
 		{"Webhook", &v1alpha1.WebhookList{}},
 		{"Route", &v1alpha1.RouteList{}},
 		{"SMTPCredential", &v1alpha1.SMTPCredentialList{}},
+		{"Template", &v1alpha1.TemplateList{}},
 	}
 	for _, k := range kinds {
 		if err := c.cache.List(ctx, k.list); err != nil {

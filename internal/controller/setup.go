@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -69,6 +70,8 @@ const (
 	indexPasswordRef  = "spec.smtpPasswordSecretRef.name"
 	// indexCredentialSecret indexes SMTPCredentials by their password Secret.
 	indexCredentialSecret = "spec.passwordSecretRef.name"
+	// indexTemplateConfigMap indexes Templates by the ConfigMaps of their bodies.
+	indexTemplateConfigMap = "spec.versions.templateFrom.configMapKeyRef.name"
 )
 
 // SetupWithManager registers the four controllers on mgr, all sharing one
@@ -122,22 +125,38 @@ func SetupWithManager(mgr manager.Manager, mg *mailgun.Client, o Options) error 
 
 // setupNewKinds registers the kinds of issue 12 (SMTP credentials, ...).
 func setupNewKinds(mgr manager.Manager, mg *mailgun.Client, accounts *Accounts, secrets Secrets, o Options, opts controller.Options) error {
-	creds := &credentialExternal{api: mg, secrets: secrets}
-	return setupManaged(mgr, "smtpcredential", newEngine(mgr, accounts, o, creds, func() *v1alpha1.SMTPCredential { return &v1alpha1.SMTPCredential{} },
+	creds := &credentialExternal{api: mg, secrets: secrets, fresh: mgr.GetAPIReader()}
+	if err := setupManaged(mgr, "smtpcredential", newEngine(mgr, accounts, o, creds, func() *v1alpha1.SMTPCredential { return &v1alpha1.SMTPCredential{} },
 		func() client.ObjectList { return &v1alpha1.SMTPCredentialList{} }, "smtpcredentials."+v1alpha1.GroupVersion.Group),
 		opts, &v1alpha1.SMTPCredential{}, &v1alpha1.SMTPCredentialList{},
-		secretWatch(mgr, &v1alpha1.SMTPCredentialList{}, indexCredentialSecret))
+		secretWatch(mgr, &v1alpha1.SMTPCredentialList{}, indexCredentialSecret)); err != nil {
+		return err
+	}
+	templates := &templateExternal{api: mg, configMaps: mgr.GetAPIReader()}
+	return setupManaged(mgr, "template", newEngine(mgr, accounts, o, templates, func() *v1alpha1.Template { return &v1alpha1.Template{} },
+		func() client.ObjectList { return &v1alpha1.TemplateList{} }, "templates."+v1alpha1.GroupVersion.Group),
+		opts, &v1alpha1.Template{}, &v1alpha1.TemplateList{}, configMapWatch(mgr, &v1alpha1.TemplateList{}, indexTemplateConfigMap))
+}
+
+// configMapWatch reconciles the objects of list whose index names a
+// ConfigMap when it changes (a template body). Metadata only: the bodies
+// are read when needed, never cached.
+func configMapWatch(mgr manager.Manager, list client.ObjectList, index string) extraWatch {
+	return func(b *builder.Builder) *builder.Builder {
+		return b.Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(
+			referrers(mgr.GetClient(), list, index)), builder.OnlyMetadata)
+	}
 }
 
 // managedKinds are the kinds the engine reconciles, for the watches and
 // indexes every one of them needs.
 func managedKinds() []client.Object {
-	return []client.Object{&v1alpha1.MailgunDomain{}, &v1alpha1.Webhook{}, &v1alpha1.Route{}, &v1alpha1.SMTPCredential{}}
+	return []client.Object{&v1alpha1.MailgunDomain{}, &v1alpha1.Webhook{}, &v1alpha1.Route{}, &v1alpha1.SMTPCredential{}, &v1alpha1.Template{}}
 }
 
 // managedLists are managedKinds' lists, in the same order.
 func managedLists() []client.ObjectList {
-	return []client.ObjectList{&v1alpha1.MailgunDomainList{}, &v1alpha1.WebhookList{}, &v1alpha1.RouteList{}, &v1alpha1.SMTPCredentialList{}}
+	return []client.ObjectList{&v1alpha1.MailgunDomainList{}, &v1alpha1.WebhookList{}, &v1alpha1.RouteList{}, &v1alpha1.SMTPCredentialList{}, &v1alpha1.TemplateList{}}
 }
 
 // newEngine builds the engine of one kind; crd names the kind's
@@ -321,6 +340,17 @@ func addIndexes(mgr manager.Manager) error {
 		return []string{string(o.(*v1alpha1.SMTPCredential).Spec.PasswordSecretRef.Name)}
 	}); err != nil {
 		return fmt.Errorf("cannot index SMTPCredential by Secret: %w", err)
+	}
+	if err := idx.IndexField(ctx, &v1alpha1.Template{}, indexTemplateConfigMap, func(o client.Object) []string {
+		var names []string
+		for _, v := range o.(*v1alpha1.Template).Spec.Versions {
+			if v.TemplateFrom != nil && !slices.Contains(names, v.TemplateFrom.ConfigMapKeyRef.Name) {
+				names = append(names, v.TemplateFrom.ConfigMapKeyRef.Name)
+			}
+		}
+		return names
+	}); err != nil {
+		return fmt.Errorf("cannot index Template by ConfigMap: %w", err)
 	}
 	for _, obj := range managedKinds() {
 		if err := idx.IndexField(ctx, obj, indexClaim, func(o client.Object) []string {

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
 	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
@@ -32,6 +33,9 @@ type credentialAPI interface {
 type credentialExternal struct {
 	api     credentialAPI
 	secrets Secrets
+	// fresh reads the resource from the API server, not the informer
+	// cache; nil in unit tests (then the cached status is trusted).
+	fresh client.Reader
 }
 
 // credentialListPage is the page size of the login search: Mailgun's
@@ -68,12 +72,41 @@ func (x *credentialExternal) Observe(ctx context.Context, a mailgun.Account, c *
 	if rv == c.Status.PasswordVersion {
 		return observation{exists: true, upToDate: true}, nil
 	}
+	if applied, err := x.appliedFresh(ctx, c, rv); err != nil || applied {
+		return observation{exists: true, upToDate: true}, err
+	}
 	// Only now is the Secret's value read, straight from the API server.
 	st := &credentialState{}
 	if st.password, st.version, err = x.password(ctx, c); err != nil {
 		return observation{}, err
 	}
 	return observation{exists: true, diff: "password", state: st}, nil
+}
+
+// appliedFresh checks, against the API server, whether the password at
+// version rv was applied after all: the cache may hand a reconcile the
+// status from before the last write (right after a create, say), and a
+// password sent again may be refused as unchanged (docs/mailgun-api.md,
+// "Credentials"). Costs one read, only when a rotation seems due.
+func (x *credentialExternal) appliedFresh(ctx context.Context, c *v1alpha1.SMTPCredential, rv string) (bool, error) {
+	if x.fresh == nil {
+		return false, nil
+	}
+	cur := &v1alpha1.SMTPCredential{}
+	if err := x.fresh.Get(ctx, client.ObjectKeyFromObject(c), cur); err != nil {
+		return false, fmt.Errorf("cannot read %s from the API server: %w", c.Name, err)
+	}
+	if cur.UID != c.UID {
+		return false, nil
+	}
+	if cur.Status.PendingPasswordVersion != "" {
+		c.Status.PendingPasswordVersion = cur.Status.PendingPasswordVersion
+	}
+	if cur.Status.PasswordVersion != rv {
+		return false, nil
+	}
+	c.Status.PasswordVersion = rv
+	return true, nil
 }
 
 // mayManage says whether an existing login is this resource's to manage:
