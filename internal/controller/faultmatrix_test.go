@@ -290,6 +290,60 @@ var matrixKinds = []matrixKind{
 			g.Expect(d.Credentials).To(Equal(want), "Mailgun's logins (login: password)")
 		},
 	},
+	{
+		name: "Template",
+		setup: func(c *cell) {
+			if c.op != matrixCreate {
+				c.w.mg.PutTemplate(matrixWebhookDomain, mailguntest.Template{Name: "adopted",
+					Versions: []mailguntest.TemplateVersion{{Tag: "v1", Body: "console", Active: true}}})
+				return
+			}
+			c.w.mg.PutDomain(mailguntest.Domain{Name: matrixWebhookDomain, State: "active"})
+			_, err := mgClient.CreateTemplate(ctx, c.account(), matrixWebhookDomain, mailgun.CreateTemplateRequest{Name: "adopted",
+				Version: &mailgun.TemplateVersion{Tag: "v1", Body: "console"}})
+			Expect(err).NotTo(HaveOccurred())
+		},
+		made: func(c *cell) client.Object {
+			return &v1alpha1.Template{ObjectMeta: metav1.ObjectMeta{Name: "made", Namespace: c.w.ns},
+				Spec: v1alpha1.TemplateSpec{Domain: matrixWebhookDomain, Name: "made", Description: "made here",
+					Versions: []v1alpha1.TemplateVersionSpec{{Tag: "v1", Engine: "handlebars", Template: ptr("<p>made</p>")}}}}
+		},
+		adopted: func(c *cell) client.Object {
+			return &v1alpha1.Template{ObjectMeta: metav1.ObjectMeta{Name: "adopted", Namespace: c.w.ns},
+				Spec: v1alpha1.TemplateSpec{Domain: matrixWebhookDomain, Name: "adopted",
+					Versions: []v1alpha1.TemplateVersionSpec{{Tag: "v1", Engine: "handlebars", Template: ptr("<p>adopted</p>")}}}}
+		},
+		// A new body of the one version.
+		change: func(obj client.Object) {
+			v := &obj.(*v1alpha1.Template).Spec.Versions[0]
+			v.Template = ptr(*v.Template + "!")
+		},
+		write: map[string]mailguntest.Op{matrixCreate: mailguntest.OpCreateTemplate,
+			matrixUpdate: mailguntest.OpUpdateTemplateVersion, matrixDelete: mailguntest.OpDeleteTemplate},
+		check: func(g Gomega, c *cell, made, adopted client.Object) {
+			view := func(description string, vs []string) string { return description + " " + strings.Join(vs, ",") }
+			want := map[string]string{}
+			for _, o := range []client.Object{made, adopted} {
+				if o != nil {
+					t := o.(*v1alpha1.Template)
+					want[t.Spec.Name] = view(t.Spec.Description, []string{"v1=" + *t.Spec.Versions[0].Template + "*"})
+				}
+			}
+			got := map[string]string{}
+			for name, t := range c.w.mg.Templates(matrixWebhookDomain) {
+				var vs []string
+				for _, v := range t.Versions {
+					line := v.Tag + "=" + v.Body
+					if v.Active {
+						line += "*"
+					}
+					vs = append(vs, line)
+				}
+				got[name] = view(t.Description, vs)
+			}
+			g.Expect(got).To(Equal(want), "Mailgun's templates (name: description versions)")
+		},
+	},
 }
 
 // cell is one run of the matrix and what it measured.
