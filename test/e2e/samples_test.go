@@ -16,7 +16,7 @@ var _ = Describe("The samples", func() {
 
 		By("applying them; the Webhook waits for the MailgunDomain's domain")
 		kubectl("apply", "-k", dir, "-n", e.ns)
-		kubectl("wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route,smtpcredential", "--all",
+		kubectl("wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route,smtpcredential,template", "--all",
 			"-n", e.ns, "--timeout=120s")
 
 		By("listing every one in the mailgun category")
@@ -27,6 +27,7 @@ var _ = Describe("The samples", func() {
 			"webhook.mailgun.operator.dev/mg-example-com-delivered",
 			"route.mailgun.operator.dev/support-inbox",
 			"smtpcredential.mailgun.operator.dev/alerts-mg-example-com",
+			"template.mailgun.operator.dev/welcome-mg-example-com",
 		} {
 			Expect(out).To(MatchRegexp(`(?m)^%s\s+%s\s`, regexp.QuoteMeta(e.ns), regexp.QuoteMeta(name)))
 		}
