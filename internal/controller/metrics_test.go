@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
 )
@@ -127,4 +129,50 @@ mailgun_operator_object_condition{kind="MailgunDomain",name="example.com",namesp
 mailgun_operator_object_condition{kind="Route",name="twice",namespace="b",reason="Succeeded",status="True",type="Ready"} 1
 mailgun_operator_object_condition{kind="Webhook",name="wh",namespace="b",reason="Succeeded",status="True",type="Ready"} 1
 `)
+}
+
+// TestObjectsCollectorWhenAListFails: a kind the cache cannot list (not
+// synced yet, or its CRD gone) is left out of the scrape, neither counted
+// zero nor failing the others.
+func TestObjectsCollectorWhenAListFails(t *testing.T) {
+	scheme := runtime.NewScheme()
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	wh := &v1alpha1.Webhook{ObjectMeta: metav1.ObjectMeta{Name: "wh", Namespace: "b"}}
+	wh.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: "Succeeded"}}
+	c := interceptor.NewClient(fake.NewClientBuilder().WithScheme(scheme).
+		WithObjects(wh, &v1alpha1.Route{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "b"}}).Build(),
+		interceptor.Funcs{List: func(ctx context.Context, c client.WithWatch, list client.ObjectList, opts ...client.ListOption) error {
+			if _, ok := list.(*v1alpha1.RouteList); ok {
+				return errors.New("injected: the cache is not synced")
+			}
+			return c.List(ctx, list, opts...)
+		}})
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(newObjectsCollector(c))
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("the scrape failed with one kind unlistable: %v", err)
+	}
+	kinds := map[string]bool{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "kind" {
+					kinds[f.GetName()+" "+l.GetValue()] = true
+				}
+			}
+		}
+	}
+	for _, want := range []string{"mailgun_operator_objects Webhook", "mailgun_operator_object_condition Webhook", "mailgun_operator_objects MailgunDomain"} {
+		if !kinds[want] {
+			t.Errorf("no %s series: %v", want, kinds)
+		}
+	}
+	for _, unwanted := range []string{"mailgun_operator_objects Route", "mailgun_operator_object_condition Route"} {
+		if kinds[unwanted] {
+			t.Errorf("%s series reported though Routes could not be listed", unwanted)
+		}
+	}
 }
