@@ -9,6 +9,9 @@ import (
 	"sync"
 	"testing"
 
+	"helm.sh/helm/v4/pkg/chart/common"
+	"helm.sh/helm/v4/pkg/chart/v2/lint"
+	"helm.sh/helm/v4/pkg/chart/v2/lint/support"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -198,6 +201,20 @@ func TestApplyObserved(t *testing.T) {
 	} {
 		if !slices.Contains(applied, want) {
 			t.Errorf("%s was not applied:\n%s", want, out)
+		}
+	}
+}
+
+// TestLintObserved lints the chart with the observability values on.
+func TestLintObserved(t *testing.T) {
+	kv, err := common.ParseKubeVersion(kubeVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := lint.RunAll(chartDir, observed.values, observed.namespace, lint.WithKubeVersion(kv))
+	for _, m := range res.Messages {
+		if m.Severity >= support.WarningSev {
+			t.Error(m.Error())
 		}
 	}
 }
