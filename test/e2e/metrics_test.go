@@ -61,11 +61,15 @@ var _ = Describe("The metrics endpoint", func() {
 		items := listObjects(e.ns)
 		Expect(items).To(HaveLen(4))
 		expectKSMPathsResolve(Default, items)
-		body := scrape()
-		for _, o := range items {
-			name := o["metadata"].(map[string]any)["name"].(string)
-			Expect(body).To(ContainSubstring(conditionSeries(o["kind"].(string), e.ns, name, "Ready", "True", "Succeeded")))
-		}
+		// kubectl saw them Ready; the manager's cache may see its own
+		// status writes a moment later.
+		Eventually(func(g Gomega) {
+			body := scrape()
+			for _, o := range items {
+				name := o["metadata"].(map[string]any)["name"].(string)
+				g.Expect(body).To(ContainSubstring(conditionSeries(o["kind"].(string), e.ns, name, "Ready", "True", "Succeeded")))
+			}
+		}).WithTimeout(30 * time.Second).WithPolling(time.Second).Should(Succeed())
 
 		By("dropping a deleted object's series at the next scrape")
 		kubectl("delete", "route", "--all", "-n", e.ns, "--wait", "--timeout=120s")
