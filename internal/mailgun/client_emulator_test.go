@@ -49,6 +49,13 @@ func seedTemplate(s *mailguntest.Server) {
 		{Tag: "v1", Body: "one", Comment: "first", Active: true}, {Tag: "v2", Body: "two", Comment: "second"}}})
 }
 
+// seedList is seed plus a list of two members.
+func seedList(s *mailguntest.Server) {
+	seed(s)
+	s.PutList(mailguntest.MailingList{Address: "devs@example.com", Description: "the devs", Members: map[string]mailguntest.Member{
+		"ann": {Address: "ann@example.com", Subscribed: true}, "bob": {Address: "bob@example.com", Vars: map[string]any{"team": "core"}}}})
+}
+
 func TestClientAgainstEmulator(t *testing.T) {
 	ok := func(v any, err error) (any, error) { return v, err }
 	none := func(err error) (any, error) { return nil, err }
@@ -765,6 +772,113 @@ func TestClientAgainstEmulator(t *testing.T) {
 			check: func(t *testing.T, s *mailguntest.Server, _ any) {
 				if vs := s.Templates("example.com")["welcome"].Versions; len(vs) != 1 || vs[0].Tag != "v1" {
 					t.Errorf("versions %+v", vs)
+				}
+			},
+		},
+
+		// Mailing lists.
+		{
+			name: "CreateList", reason: "fields by name; defaults filled in", setup: seed,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return ok(c.CreateList(ctx, a, mailgun.ListRequest{Address: "devs@example.com", Name: ptr("Devs"), AccessLevel: ptr("members")}))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpCreateList: 1},
+			check: func(t *testing.T, s *mailguntest.Server, got any) {
+				l := got.(mailgun.MailingList)
+				if l.Address != "devs@example.com" || l.Name != "Devs" || l.AccessLevel != "members" || l.ReplyPreference != "list" {
+					t.Errorf("answer %+v", l)
+				}
+				if _, ok := s.Lists()["devs@example.com"]; !ok {
+					t.Error("not stored")
+				}
+			},
+		},
+		{
+			name: "CreateList exists", reason: "a conflict", setup: seedList,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return ok(c.CreateList(ctx, a, mailgun.ListRequest{Address: "devs@example.com"}))
+			},
+			kind: mailgun.ErrConflict, calls: map[mailguntest.Op]int{mailguntest.OpCreateList: 1},
+		},
+		{
+			name: "GetList", reason: "with the member count", setup: seedList,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return ok(c.GetList(ctx, a, "devs@example.com"))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpGetList: 1},
+			check: func(t *testing.T, _ *mailguntest.Server, got any) {
+				if l := got.(mailgun.MailingList); l.MembersCount != 2 || l.Description != "the devs" || l.AccessLevel != "readonly" {
+					t.Errorf("got %+v", l)
+				}
+			},
+		},
+		{
+			name: "GetList unknown", reason: "404", setup: seed,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return ok(c.GetList(ctx, a, "nope@example.com"))
+			},
+			kind: mailgun.ErrNotFound, calls: map[mailguntest.Op]int{mailguntest.OpGetList: 1},
+		},
+		{
+			name: "UpdateList", reason: "only what is sent", setup: seedList,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return none(c.UpdateList(ctx, a, "devs@example.com", mailgun.ListRequest{ReplyPreference: ptr("sender")}))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpUpdateList: 1},
+			check: func(t *testing.T, s *mailguntest.Server, _ any) {
+				if l := s.Lists()["devs@example.com"]; l.ReplyPreference != "sender" || l.Description != "the devs" {
+					t.Errorf("stored %+v", l)
+				}
+			},
+		},
+		{
+			name: "DeleteList", reason: "with its members", setup: seedList,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return none(c.DeleteList(ctx, a, "devs@example.com"))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpDeleteList: 1},
+			check: func(t *testing.T, s *mailguntest.Server, _ any) {
+				if len(s.Lists()) != 0 {
+					t.Error("list left")
+				}
+			},
+		},
+		{
+			name: "ListMembers", reason: "a page after a cursor", setup: seedList,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return ok(c.ListMembers(ctx, a, "devs@example.com", "ann@example.com"))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpListMembers: 1},
+			check: func(t *testing.T, _ *mailguntest.Server, got any) {
+				p := got.(mailgun.MemberPage)
+				if len(p.Items) != 1 || p.Items[0].Address != "bob@example.com" || p.Items[0].Subscribed || p.Items[0].Vars["team"] != "core" || p.Next != "bob@example.com" {
+					t.Errorf("page %+v", p)
+				}
+			},
+		},
+		{
+			name: "AddMembers", reason: "bulk upsert: adds and updates", setup: seedList,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return none(c.AddMembers(ctx, a, "devs@example.com", []mailgun.Member{
+					{Address: "bob@example.com", Name: "Bob", Subscribed: true}, {Address: "cy@example.com", Vars: map[string]any{"n": 1.0}, Subscribed: true}}))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpAddMembers: 1},
+			check: func(t *testing.T, s *mailguntest.Server, _ any) {
+				ms := s.Lists()["devs@example.com"].Members
+				if len(ms) != 3 || ms["bob@example.com"].Name != "Bob" || !ms["bob@example.com"].Subscribed || ms["cy@example.com"].Vars["n"] != 1.0 {
+					t.Errorf("members %+v", ms)
+				}
+			},
+		},
+		{
+			name: "DeleteMember", reason: "one member", setup: seedList,
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (any, error) {
+				return none(c.DeleteMember(ctx, a, "devs@example.com", "ann@example.com"))
+			},
+			calls: map[mailguntest.Op]int{mailguntest.OpDeleteMember: 1},
+			check: func(t *testing.T, s *mailguntest.Server, _ any) {
+				if ms := s.Lists()["devs@example.com"].Members; len(ms) != 1 {
+					t.Errorf("members %+v", ms)
 				}
 			},
 		},

@@ -47,6 +47,13 @@ const (
 	OpGetTemplateVersion
 	OpUpdateTemplateVersion
 	OpDeleteTemplateVersion
+	OpCreateList
+	OpGetList
+	OpUpdateList
+	OpDeleteList
+	OpListMembers
+	OpAddMembers
+	OpDeleteMember
 	numOperations
 )
 
@@ -90,6 +97,13 @@ var opNames = [numOperations]string{
 	OpGetTemplateVersion:     "GetTemplateVersion",
 	OpUpdateTemplateVersion:  "UpdateTemplateVersion",
 	OpDeleteTemplateVersion:  "DeleteTemplateVersion",
+	OpCreateList:             "CreateList",
+	OpGetList:                "GetList",
+	OpUpdateList:             "UpdateList",
+	OpDeleteList:             "DeleteList",
+	OpListMembers:            "ListMembers",
+	OpAddMembers:             "AddMembers",
+	OpDeleteMember:           "DeleteMember",
 }
 
 // String returns the operation's name, e.g. "GetDomain".
@@ -178,6 +192,17 @@ var opTable = [numOperations]opSpec{
 	OpGetTemplateVersion:    {method: http.MethodGet, lit: [4]string{"/v3/", "/templates/", "/versions/"}, nseg: 3, idempotent: true},
 	OpUpdateTemplateVersion: {method: http.MethodPut, lit: [4]string{"/v3/", "/templates/", "/versions/"}, nseg: 3, idempotent: true},
 	OpDeleteTemplateVersion: {method: http.MethodDelete, lit: [4]string{"/v3/", "/templates/", "/versions/"}, nseg: 3, idempotent: true},
+
+	// Mailing lists are account-wide, named by address (docs/mailgun-api.md,
+	// "Mailing lists"). Members are read by cursor pages and added in bulk.
+	OpCreateList:  {method: http.MethodPost, lit: [4]string{"/v3/lists"}},
+	OpGetList:     {method: http.MethodGet, lit: [4]string{"/v3/lists/"}, nseg: 1, idempotent: true},
+	OpUpdateList:  {method: http.MethodPut, lit: [4]string{"/v3/lists/"}, nseg: 1, idempotent: true},
+	OpDeleteList:  {method: http.MethodDelete, lit: [4]string{"/v3/lists/"}, nseg: 1, idempotent: true},
+	OpListMembers: {method: http.MethodGet, lit: [4]string{"/v3/lists/", "/members/pages"}, nseg: 1, idempotent: true},
+	// An upsert: sending it again gives the same members, so it is retried.
+	OpAddMembers:   {method: http.MethodPost, lit: [4]string{"/v3/lists/", "/members.json"}, nseg: 1, idempotent: true},
+	OpDeleteMember: {method: http.MethodDelete, lit: [4]string{"/v3/lists/", "/members/"}, nseg: 2, idempotent: true},
 }
 
 // Method returns the HTTP method of an operation.

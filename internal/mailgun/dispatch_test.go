@@ -24,7 +24,8 @@ func TestOpTable(t *testing.T) {
 			t.Errorf("%s: method %q", name, sp.method)
 		}
 		// UpdateCredential: a PUT that may refuse to repeat itself (dispatch.go).
-		if sp.idempotent != (sp.method != http.MethodPost && op != OpUpdateCredential) || op.Idempotent() != sp.idempotent {
+		// AddMembers: a POST that is an upsert, safe to repeat (dispatch.go).
+		if sp.idempotent != ((sp.method != http.MethodPost || op == OpAddMembers) && op != OpUpdateCredential) || op.Idempotent() != sp.idempotent {
 			t.Errorf("%s: idempotent = %v for %s", name, sp.idempotent, sp.method)
 		}
 		if !strings.HasPrefix(sp.lit[0], "/v3/") && !strings.HasPrefix(sp.lit[0], "/v4/") {
@@ -39,7 +40,7 @@ func TestOpTable(t *testing.T) {
 			}
 		}
 	}
-	if Operation(numOperations).String() != "Operation(35)" || Operation(numOperations).Method() != "" || Operation(200).Idempotent() {
+	if Operation(numOperations).String() != "Operation(42)" || Operation(numOperations).Method() != "" || Operation(200).Idempotent() {
 		t.Error("out-of-range operations must be harmless")
 	}
 }
@@ -90,6 +91,13 @@ func TestAppendPath(t *testing.T) {
 		{OpGetTemplateVersion, "three segments", "example.com", "welcome", ListOptions{}, "GET", "/v3/example.com/templates/welcome/versions/v1"},
 		{OpUpdateTemplateVersion, "three segments", "example.com", "welcome", ListOptions{}, "PUT", "/v3/example.com/templates/welcome/versions/v1"},
 		{OpDeleteTemplateVersion, "three segments", "example.com", "welcome", ListOptions{}, "DELETE", "/v3/example.com/templates/welcome/versions/v1"},
+		{OpCreateList, "account-wide", "", "", ListOptions{}, "POST", "/v3/lists"},
+		{OpGetList, "by address", "devs@example.com", "", ListOptions{}, "GET", "/v3/lists/devs@example.com"},
+		{OpUpdateList, "by address", "devs@example.com", "", ListOptions{}, "PUT", "/v3/lists/devs@example.com"},
+		{OpDeleteList, "by address", "devs@example.com", "", ListOptions{}, "DELETE", "/v3/lists/devs@example.com"},
+		{OpListMembers, "cursor pages (query added by the call)", "devs@example.com", "", ListOptions{}, "GET", "/v3/lists/devs@example.com/members/pages"},
+		{OpAddMembers, "bulk, JSON in a form field", "devs@example.com", "", ListOptions{}, "POST", "/v3/lists/devs@example.com/members.json"},
+		{OpDeleteMember, "by member address", "devs@example.com", "a@example.com", ListOptions{}, "DELETE", "/v3/lists/devs@example.com/members/a@example.com"},
 	}
 	seen := map[Operation]bool{}
 	for _, tc := range cases {

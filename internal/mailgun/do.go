@@ -18,6 +18,7 @@ type call struct {
 	op         Operation
 	seg1, seg2 string      // path segments, escaped by appendPath
 	seg3       string      // the third, of a template version
+	query      string      // extra query, escaped ("page=next&address=…")
 	list       ListOptions // for list operations
 	form       *form       // request body; do releases it
 	out        decoder     // decodes a 2xx answer; nil: answer discarded
@@ -81,6 +82,12 @@ func (c *Client) do(ctx context.Context, a Account, r *call) error {
 	pathLen := len(b)
 	if sp.list {
 		b = appendListQuery(b, r.list)
+	}
+	if r.query != "" {
+		if len(b) > pathLen {
+			b = append(b, '&')
+		}
+		b = append(b, r.query...)
 	}
 	s := string(b)
 	u := &url.URL{Scheme: a.scheme, Host: a.host, Opaque: s[:pathLen], RawQuery: s[pathLen:]}

@@ -43,6 +43,13 @@ const (
 	OpGetTemplateVersion     Op = "GetTemplateVersion"
 	OpUpdateTemplateVersion  Op = "UpdateTemplateVersion"
 	OpDeleteTemplateVersion  Op = "DeleteTemplateVersion"
+	OpCreateList             Op = "CreateList"
+	OpGetList                Op = "GetList"
+	OpUpdateList             Op = "UpdateList"
+	OpDeleteList             Op = "DeleteList"
+	OpListMembers            Op = "ListMembers"
+	OpAddMembers             Op = "AddMembers"
+	OpDeleteMember           Op = "DeleteMember"
 )
 
 // allOps is in the client's Operation order so dumps read the same way.
@@ -54,6 +61,7 @@ var allOps = []Op{
 	OpListCredentials, OpCreateCredential, OpUpdateCredential, OpDeleteCredential,
 	OpCreateTemplate, OpGetTemplate, OpUpdateTemplate, OpDeleteTemplate,
 	OpListTemplateVersions, OpCreateTemplateVersion, OpGetTemplateVersion, OpUpdateTemplateVersion, OpDeleteTemplateVersion,
+	OpCreateList, OpGetList, OpUpdateList, OpDeleteList, OpListMembers, OpAddMembers, OpDeleteMember,
 }
 
 // Ops lists every operation the emulator knows, for dumps and for callers

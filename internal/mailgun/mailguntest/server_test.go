@@ -195,8 +195,8 @@ func TestCallCounting(t *testing.T) {
 func TestOps(t *testing.T) {
 	ops := Ops()
 	all := append(slices.Clone(endpoints), templateEndpoints...)
-	if len(ops) != 35 || len(ops) != len(all) {
-		t.Fatalf("%d ops, %d endpoints; want 35 of each", len(ops), len(all))
+	if len(ops) != 42 || len(ops) != len(all) {
+		t.Fatalf("%d ops, %d endpoints; want 42 of each", len(ops), len(all))
 	}
 	seen := map[Op]bool{}
 	for _, e := range all {

@@ -92,6 +92,7 @@ type state struct {
 	// survives a domain's delete and re-create and may be set before the
 	// domain exists.
 	dnsValid map[string]bool
+	lists    map[string]*listState // by address
 }
 
 func newState() state {
@@ -100,6 +101,7 @@ func newState() state {
 		webhooks: map[string]map[string][]string{},
 		routes:   map[string]*routeState{},
 		dnsValid: map[string]bool{},
+		lists:    map[string]*listState{},
 	}
 }
 

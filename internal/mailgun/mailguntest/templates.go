@@ -58,7 +58,7 @@ func isTemplatePath(p string) bool {
 		return false
 	}
 	dom, rest, _ := strings.Cut(rest, "/")
-	if dom == "domains" || dom == "routes" {
+	if dom == "domains" || dom == "routes" || dom == "lists" {
 		return false
 	}
 	return rest == "templates" || strings.HasPrefix(rest, "templates/")
