@@ -65,3 +65,7 @@ func (r PasswordSecretReference) SecretKeyOrDefault() string {
 func (t *Template) GetManagedSpec() *ManagedSpec     { return &t.Spec.ManagedSpec }
 func (t *Template) GetManagedStatus() *ManagedStatus { return &t.Status.ManagedStatus }
 func (t *Template) GetWholeStatus() any              { return &t.Status }
+
+func (l *MailingList) GetManagedSpec() *ManagedSpec     { return &l.Spec.ManagedSpec }
+func (l *MailingList) GetManagedStatus() *ManagedStatus { return &l.Status.ManagedStatus }
+func (l *MailingList) GetWholeStatus() any              { return &l.Status }

@@ -32,6 +32,8 @@ func claimOf(o client.Object) string {
 		return x.Spec.AccountName() + "/domain/" + x.Spec.DomainName
 	case *v1alpha1.Webhook:
 		return webhookClaim(x)
+	case *v1alpha1.MailingList:
+		return x.Spec.AccountName() + "/list/" + x.Spec.Address
 	case *v1alpha1.Template:
 		return x.Spec.AccountName() + "/template/" + x.Spec.Domain + "/" + x.Spec.Name
 	case *v1alpha1.SMTPCredential:

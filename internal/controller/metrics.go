@@ -57,6 +57,7 @@ func collectedKinds() []struct {
 		{"Route", &v1alpha1.RouteList{}},
 		{"SMTPCredential", &v1alpha1.SMTPCredentialList{}},
 		{"Template", &v1alpha1.TemplateList{}},
+		{"MailingList", &v1alpha1.MailingListList{}},
 	}
 }
 

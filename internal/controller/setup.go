@@ -133,9 +133,15 @@ func setupNewKinds(mgr manager.Manager, mg *mailgun.Client, accounts *Accounts, 
 		return err
 	}
 	templates := &templateExternal{api: mg, configMaps: mgr.GetAPIReader()}
-	return setupManaged(mgr, "template", newEngine(mgr, accounts, o, templates, func() *v1alpha1.Template { return &v1alpha1.Template{} },
+	if err := setupManaged(mgr, "template", newEngine(mgr, accounts, o, templates, func() *v1alpha1.Template { return &v1alpha1.Template{} },
 		func() client.ObjectList { return &v1alpha1.TemplateList{} }, "templates."+v1alpha1.GroupVersion.Group),
-		opts, &v1alpha1.Template{}, &v1alpha1.TemplateList{}, configMapWatch(mgr, &v1alpha1.TemplateList{}, indexTemplateConfigMap))
+		opts, &v1alpha1.Template{}, &v1alpha1.TemplateList{}, configMapWatch(mgr, &v1alpha1.TemplateList{}, indexTemplateConfigMap)); err != nil {
+		return err
+	}
+	lists := &listExternal{api: mg}
+	return setupManaged(mgr, "mailinglist", newEngine(mgr, accounts, o, lists, func() *v1alpha1.MailingList { return &v1alpha1.MailingList{} },
+		func() client.ObjectList { return &v1alpha1.MailingListList{} }, "mailinglists."+v1alpha1.GroupVersion.Group),
+		opts, &v1alpha1.MailingList{}, &v1alpha1.MailingListList{}, nil)
 }
 
 // configMapWatch reconciles the objects of list whose index names a
@@ -151,12 +157,12 @@ func configMapWatch(mgr manager.Manager, list client.ObjectList, index string) e
 // managedKinds are the kinds the engine reconciles, for the watches and
 // indexes every one of them needs.
 func managedKinds() []client.Object {
-	return []client.Object{&v1alpha1.MailgunDomain{}, &v1alpha1.Webhook{}, &v1alpha1.Route{}, &v1alpha1.SMTPCredential{}, &v1alpha1.Template{}}
+	return []client.Object{&v1alpha1.MailgunDomain{}, &v1alpha1.Webhook{}, &v1alpha1.Route{}, &v1alpha1.SMTPCredential{}, &v1alpha1.Template{}, &v1alpha1.MailingList{}}
 }
 
 // managedLists are managedKinds' lists, in the same order.
 func managedLists() []client.ObjectList {
-	return []client.ObjectList{&v1alpha1.MailgunDomainList{}, &v1alpha1.WebhookList{}, &v1alpha1.RouteList{}, &v1alpha1.SMTPCredentialList{}, &v1alpha1.TemplateList{}}
+	return []client.ObjectList{&v1alpha1.MailgunDomainList{}, &v1alpha1.WebhookList{}, &v1alpha1.RouteList{}, &v1alpha1.SMTPCredentialList{}, &v1alpha1.TemplateList{}, &v1alpha1.MailingListList{}}
 }
 
 // newEngine builds the engine of one kind; crd names the kind's

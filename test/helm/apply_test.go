@@ -44,7 +44,8 @@ func installCRDs(t *testing.T) {
 		kubectl(t, "wait", "--for=condition=Established", "--timeout=60s",
 			"crd/servicemonitors.monitoring.coreos.com", "crd/mailgunaccounts.mailgun.operator.dev",
 			"crd/mailgundomains.mailgun.operator.dev", "crd/webhooks.mailgun.operator.dev", "crd/routes.mailgun.operator.dev",
-			"crd/smtpcredentials.mailgun.operator.dev", "crd/templates.mailgun.operator.dev")
+			"crd/smtpcredentials.mailgun.operator.dev", "crd/templates.mailgun.operator.dev",
+			"crd/mailinglists.mailgun.operator.dev")
 		// Established does not promise that discovery lists the kind yet;
 		// kubectl needs it there to map ServiceMonitor to a resource.
 		waitDiscovery(t, "monitoring.coreos.com", "servicemonitors")
