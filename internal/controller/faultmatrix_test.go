@@ -344,6 +344,65 @@ var matrixKinds = []matrixKind{
 			g.Expect(got).To(Equal(want), "Mailgun's templates (name: description versions)")
 		},
 	},
+	{
+		name: "MailingList",
+		setup: func(c *cell) {
+			if c.op != matrixCreate {
+				c.w.mg.PutList(mailguntest.MailingList{Address: "adopted@" + matrixWebhookDomain, Name: "console",
+					Members: map[string]mailguntest.Member{"x": {Address: "signup@example.com", Subscribed: true}}})
+				return
+			}
+			_, err := mgClient.CreateList(ctx, c.account(), mailgun.ListRequest{Address: "adopted@" + matrixWebhookDomain, Name: ptr("console")})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(mgClient.AddMembers(ctx, c.account(), "adopted@"+matrixWebhookDomain,
+				[]mailgun.Member{{Address: "signup@example.com", Subscribed: true}})).To(Succeed())
+		},
+		made: func(c *cell) client.Object {
+			return &v1alpha1.MailingList{ObjectMeta: metav1.ObjectMeta{Name: "made", Namespace: c.w.ns},
+				Spec: v1alpha1.MailingListSpec{Address: "made@" + matrixWebhookDomain, Name: ptr("made"),
+					Members: []v1alpha1.ListMember{{Address: "ann@example.com", Name: "Ann", Subscribed: ptr(true)}}}}
+		},
+		adopted: func(c *cell) client.Object {
+			return &v1alpha1.MailingList{ObjectMeta: metav1.ObjectMeta{Name: "adopted", Namespace: c.w.ns},
+				Spec: v1alpha1.MailingListSpec{Address: "adopted@" + matrixWebhookDomain, Name: ptr("adopted"),
+					Members: []v1alpha1.ListMember{{Address: "bob@example.com", Subscribed: ptr(true)}}}}
+		},
+		// A new name: the list's own update.
+		change: func(obj client.Object) {
+			l := obj.(*v1alpha1.MailingList)
+			l.Spec.Name = ptr(*l.Spec.Name + " v2")
+		},
+		write: map[string]mailguntest.Op{matrixCreate: mailguntest.OpCreateList,
+			matrixUpdate: mailguntest.OpUpdateList, matrixDelete: mailguntest.OpDeleteList},
+		check: func(g Gomega, c *cell, made, adopted client.Object) {
+			// The adopted list keeps the member that signed up elsewhere.
+			want := map[string]string{}
+			for _, o := range []client.Object{made, adopted} {
+				if o != nil {
+					l := o.(*v1alpha1.MailingList)
+					addrs := []string{}
+					if o == adopted {
+						addrs = append(addrs, "signup@example.com")
+					}
+					for _, m := range l.Spec.Members {
+						addrs = append(addrs, m.Address)
+					}
+					slices.Sort(addrs)
+					want[l.Spec.Address] = *l.Spec.Name + " " + strings.Join(addrs, ",")
+				}
+			}
+			got := map[string]string{}
+			for addr, l := range c.w.mg.Lists() {
+				addrs := []string{}
+				for a := range l.Members {
+					addrs = append(addrs, a)
+				}
+				slices.Sort(addrs)
+				got[addr] = l.Name + " " + strings.Join(addrs, ",")
+			}
+			g.Expect(got).To(Equal(want), "Mailgun's lists (address: name members)")
+		},
+	},
 }
 
 // cell is one run of the matrix and what it measured.
