@@ -1,5 +1,6 @@
 -- Argo CD health check for every kind of mailgun.operator.dev
--- (MailgunAccount, MailgunDomain, Webhook, Route, SMTPCredential, Template, and any
+-- (MailgunAccount, MailgunDomain, Webhook, Route, SMTPCredential, Template,
+-- MailingList, and any
 -- kind added later: nothing in it depends on the kind).
 --
 -- The operator writes kstatus-compatible status (see docs/gitops.md):

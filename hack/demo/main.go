@@ -124,8 +124,8 @@ func show(ctx context.Context, root string, s *stack) error {
 	if err := k("apply", "-k", dir); err != nil {
 		return err
 	}
-	step("kubectl wait --for=condition=Ready mailgunaccount,mailgundomain,webhook,route,smtpcredential,template --all")
-	if err := k("wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route,smtpcredential,template", "--all", "--timeout=180s"); err != nil {
+	step("kubectl wait --for=condition=Ready mailgunaccount,mailgundomain,webhook,route,smtpcredential,template,mailinglist --all")
+	if err := k("wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route,smtpcredential,template,mailinglist", "--all", "--timeout=180s"); err != nil {
 		return err
 	}
 	step("kubectl get mailgun -A")

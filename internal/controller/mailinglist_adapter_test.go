@@ -134,6 +134,21 @@ var _ = Describe("MailingList", func() {
 		Eventually(func() int { return len(w.mg.Lists()["big@mg.example.com"].Members) }).Should(Equal(1))
 	})
 
+	It("stops, saying why, when declared members meet a list bigger than it reads", func() {
+		w := newWorld()
+		members := map[string]mailguntest.Member{}
+		for i := range maxMemberReads + 1 {
+			a := fmt.Sprintf("u%05d@example.com", i)
+			members[a] = mailguntest.Member{Address: a, Subscribed: true}
+		}
+		w.mg.PutList(mailguntest.MailingList{Address: "users@mg.example.com", Members: members})
+		l := newList(w, "users", "users@mg.example.com", v1alpha1.ListMember{Address: "ann@example.com"})
+		Expect(k8s.Create(ctx, l)).To(Succeed())
+		Eventually(stalledReason(l)).Should(Equal("True/" + ReasonInvalidSpec))
+		Expect(readyMessage(l)).To(ContainSubstring("declare no members (and no pruneMembers) for a list managed elsewhere"))
+		Expect(w.mg.Calls(mailguntest.OpAddMembers)).To(BeZero())
+	})
+
 	It("deletes a list it made, and keeps one with deletionPolicy: Orphan", func() {
 		w := newWorld()
 		gone := newList(w, "gone", "gone@mg.example.com")

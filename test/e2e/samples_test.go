@@ -16,7 +16,7 @@ var _ = Describe("The samples", func() {
 
 		By("applying them; the Webhook waits for the MailgunDomain's domain")
 		kubectl("apply", "-k", dir, "-n", e.ns)
-		kubectl("wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route,smtpcredential,template", "--all",
+		kubectl("wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route,smtpcredential,template,mailinglist", "--all",
 			"-n", e.ns, "--timeout=120s")
 
 		By("listing every one in the mailgun category")
@@ -28,6 +28,7 @@ var _ = Describe("The samples", func() {
 			"route.mailgun.operator.dev/support-inbox",
 			"smtpcredential.mailgun.operator.dev/alerts-mg-example-com",
 			"template.mailgun.operator.dev/welcome-mg-example-com",
+			"mailinglist.mailgun.operator.dev/devs-mg-example-com",
 		} {
 			Expect(out).To(MatchRegexp(`(?m)^%s\s+%s\s`, regexp.QuoteMeta(e.ns), regexp.QuoteMeta(name)))
 		}
