@@ -141,15 +141,21 @@ func (c *Client) DeleteMember(ctx context.Context, a Account, list, member strin
 	return c.do(ctx, a, &call{op: OpDeleteMember, seg1: list, seg2: member})
 }
 
+// listAnswerJSON is a list under "list" (OLD, the emulator) or, as the SDK
+// decodes a create's answer, at the top level (docs/mailgun-api.md,
+// "Mailing lists"): both are read, the nested one first.
 type listAnswerJSON struct {
-	List struct {
-		Address         string  `json:"address"`
-		Name            string  `json:"name"`
-		Description     string  `json:"description"`
-		AccessLevel     string  `json:"access_level"`
-		ReplyPreference string  `json:"reply_preference"`
-		MembersCount    flexInt `json:"members_count"`
-	} `json:"list"`
+	List listJSON `json:"list"`
+	listJSON
+}
+
+type listJSON struct {
+	Address         string  `json:"address"`
+	Name            string  `json:"name"`
+	Description     string  `json:"description"`
+	AccessLevel     string  `json:"access_level"`
+	ReplyPreference string  `json:"reply_preference"`
+	MembersCount    flexInt `json:"members_count"`
 }
 
 func (l *listAnswerJSON) decode(b []byte) error {
@@ -159,6 +165,9 @@ func (l *listAnswerJSON) decode(b []byte) error {
 
 func (l *listAnswerJSON) list() MailingList {
 	x := &l.List
+	if x.Address == "" {
+		x = &l.listJSON
+	}
 	return MailingList{Address: x.Address, Name: x.Name, Description: x.Description, AccessLevel: x.AccessLevel,
 		ReplyPreference: x.ReplyPreference, MembersCount: int(x.MembersCount)}
 }

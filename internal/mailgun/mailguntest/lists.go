@@ -197,7 +197,7 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) {
 			}
 			items = append(items, memberJSON{Address: m.Address, Name: m.Name, Vars: vars, Subscribed: m.Subscribed})
 		}
-		base := "https://" + r.Host + r.URL.Path + "?limit=" + strconv.Itoa(limit)
+		base := requestScheme(r) + "://" + r.Host + r.URL.Path + "?limit=" + strconv.Itoa(limit)
 		next := base + "&page=next"
 		if len(items) > 0 {
 			next += "&address=" + url.QueryEscape(items[len(items)-1].Address)
@@ -322,4 +322,12 @@ func (s *Server) PutList(l MailingList) {
 	}
 	l.Members = members
 	s.st.lists[l.Address] = &listState{MailingList: l, createdAt: s.now()}
+}
+
+// requestScheme is the scheme the request came in on, for paging URLs.
+func requestScheme(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
 }

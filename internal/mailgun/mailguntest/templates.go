@@ -311,7 +311,7 @@ func (s *Server) listTemplateVersions(w http.ResponseWriter, r *http.Request) {
 		for i := start; i < end; i++ {
 			out.Versions = append(out.Versions, *toVersionJSON(&ts.Versions[i], false))
 		}
-		base := "https://" + r.Host + r.URL.Path + "?limit=" + strconv.Itoa(limit)
+		base := requestScheme(r) + "://" + r.Host + r.URL.Path + "?limit=" + strconv.Itoa(limit)
 		paging := map[string]string{"first": base + "&page=first", "last": base + "&page=last", "previous": base + "&page=previous"}
 		paging["next"] = base + "&page=next"
 		if end > start {
