@@ -143,6 +143,36 @@ type MailgunDomainSpec struct {
 	// domain's DNS records.
 	// +optional
 	RequireVerifiedDNS bool `json:"requireVerifiedDNS,omitempty"`
+
+	// publishDNS publishes the records Mailgun asks for (status) through
+	// external-dns.
+	// +optional
+	PublishDNS *PublishDNS `json:"publishDNS,omitempty"`
+}
+
+// PublishDNS says how a domain's DNS records are published.
+type PublishDNS struct {
+	// externalDNS keeps a DNSEndpoint (externaldns.k8s.io/v1alpha1) of the
+	// same name as the MailgunDomain, in its namespace and owned by it,
+	// with the sending and receiving records; it follows record changes
+	// and goes with the domain. Without the DNSEndpoint CRD installed the
+	// domain says so in its DNSPublished condition.
+	// +required
+	ExternalDNS bool `json:"externalDNS"`
+
+	// labels to put on the DNSEndpoint, for the external-dns instance that
+	// should pick it up (its --label-filter).
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+
+	// annotations to put on the DNSEndpoint (its --annotation-filter).
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// recordTTL of every record, in seconds; unset leaves it to external-dns.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	RecordTTL *int64 `json:"recordTTL,omitempty"`
 }
 
 // DNSRecord is one DNS record Mailgun asks to be published.

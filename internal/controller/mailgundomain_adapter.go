@@ -54,6 +54,9 @@ type domainExternal struct {
 	secrets Secrets
 	// dnsCheckInterval spaces the verify calls of an unverified domain.
 	dnsCheckInterval time.Duration
+	// dns keeps the DNSEndpoint of spec.publishDNS (nil: never published,
+	// as in unit tests). Its writes are to the cluster, never to Mailgun.
+	dns *dnsPublisher
 
 	mu        sync.Mutex
 	lastCheck map[types.UID]time.Time // in memory: a restart costs one early check
@@ -97,6 +100,9 @@ func (x *domainExternal) Observe(ctx context.Context, a mailgun.Account, d *v1al
 	}
 	obs := observation{exists: true, upToDate: st.diff.empty(), diff: strings.Join(st.diff.fields, ", "), state: st}
 	x.dnsOutcome(d, &obs)
+	if err := x.dns.publish(ctx, d); err != nil {
+		return observation{}, err
+	}
 	return obs, nil
 }
 
@@ -207,6 +213,9 @@ func (x *domainExternal) Create(ctx context.Context, a mailgun.Account, d *v1alp
 	d.Status.ForceDKIMAuthority = d.Spec.ForceDKIMAuthority
 	obs := observation{exists: true, upToDate: d.Spec.Tracking == nil}
 	x.dnsOutcome(d, &obs)
+	// A failure to publish is retried by the next Observe; the create
+	// itself succeeded.
+	_ = x.dns.publish(ctx, d)
 	return obs, nil
 }
 

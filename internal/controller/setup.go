@@ -102,7 +102,8 @@ func SetupWithManager(mgr manager.Manager, mg *mailgun.Client, o Options) error 
 	if err := setupAccounts(mgr, accounts, mg, o, opts); err != nil {
 		return err
 	}
-	domains := &domainExternal{api: mg, secrets: secrets, dnsCheckInterval: o.DNSCheckInterval}
+	domains := &domainExternal{api: mg, secrets: secrets, dnsCheckInterval: o.DNSCheckInterval,
+		dns: &dnsPublisher{reader: mgr.GetAPIReader(), writer: mgr.GetClient()}}
 	if err := setupManaged(mgr, "mailgundomain", newEngine(mgr, accounts, o, domains, func() *v1alpha1.MailgunDomain { return &v1alpha1.MailgunDomain{} },
 		func() client.ObjectList { return &v1alpha1.MailgunDomainList{} }, "mailgundomains."+v1alpha1.GroupVersion.Group),
 		opts, &v1alpha1.MailgunDomain{}, &v1alpha1.MailgunDomainList{}, passwordSecretWatch(mgr)); err != nil {

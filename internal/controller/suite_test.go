@@ -2,7 +2,10 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -57,7 +60,7 @@ var _ = BeforeSuite(func() {
 	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
 	ctx, cancel = context.WithCancel(context.Background())
 	testEnv = &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
+		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases"), externalDNSCRDs()},
 		ErrorIfCRDPathMissing: true,
 	}
 	var err error
@@ -156,4 +159,24 @@ func init() {
 	SetDefaultEventuallyTimeout(30 * time.Second)
 	SetDefaultEventuallyPollingInterval(100 * time.Millisecond)
 	SetDefaultConsistentlyDuration(2 * time.Second)
+}
+
+// externalDNSModule holds the real DNSEndpoint CRD the tests install
+// (config/crd/standard). v0.20.x builds with the Go this project uses.
+const externalDNSModule = "sigs.k8s.io/external-dns@v0.20.0"
+
+// externalDNSCRDs fetches the module through the Go module proxy (or the
+// module cache) and returns its CRD directory. It runs outside this module
+// so that go.mod and go.sum stay as they are: the operator never imports
+// external-dns.
+func externalDNSCRDs() string {
+	cmd := exec.Command("go", "mod", "download", "-json", externalDNSModule)
+	cmd.Dir = os.TempDir()
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	out, err := cmd.Output()
+	Expect(err).NotTo(HaveOccurred(), "go mod download %s", externalDNSModule)
+	var mod struct{ Dir, Error string }
+	Expect(json.Unmarshal(out, &mod)).To(Succeed())
+	Expect(mod.Error).To(BeEmpty())
+	return filepath.Join(mod.Dir, "config", "crd", "standard")
 }

@@ -1,0 +1,107 @@
+package controller
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
+)
+
+// dnsEndpointOf reads the DNSEndpoint of a domain ("" fields when absent).
+func dnsEndpointOf(d *v1alpha1.MailgunDomain) (*unstructured.Unstructured, error) {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(dnsEndpointGVK)
+	return u, k8s.Get(ctx, client.ObjectKey{Namespace: d.Namespace, Name: d.Name}, u)
+}
+
+// endpointTargets is "name type: targets" per endpoint.
+func endpointTargets(u *unstructured.Unstructured) []string {
+	eps, _, _ := unstructured.NestedSlice(u.Object, "spec", "endpoints")
+	var out []string
+	for _, e := range eps {
+		m := e.(map[string]any)
+		ts, _, _ := unstructured.NestedStringSlice(m, "targets")
+		out = append(out, m["dnsName"].(string)+" "+m["recordType"].(string)+": "+joinComma(ts))
+	}
+	return out
+}
+
+func joinComma(ss []string) string {
+	out := ""
+	for i, s := range ss {
+		if i > 0 {
+			out += ","
+		}
+		out += s
+	}
+	return out
+}
+
+var _ = Describe("MailgunDomain publishing DNS through external-dns", func() {
+	It("keeps a DNSEndpoint owned by the domain with its records, corrects it, writes nothing in sync, and removes it when asked", func() {
+		w := newWorld()
+		d := &v1alpha1.MailgunDomain{ObjectMeta: metav1.ObjectMeta{Name: "pub", Namespace: w.ns},
+			Spec: v1alpha1.MailgunDomainSpec{DomainName: "pub.example.com",
+				PublishDNS: &v1alpha1.PublishDNS{ExternalDNS: true, Labels: map[string]string{"dns": "public"}}}}
+		Expect(k8s.Create(ctx, d)).To(Succeed())
+		eventuallyReady(d)
+		Eventually(func() string { s, r := condition(d, ConditionDNSPublished); return string(s) + "/" + r }).
+			Should(Equal("True/" + ReasonPublished))
+
+		ep, err := dnsEndpointOf(d)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ep.GetLabels()).To(HaveKeyWithValue("dns", "public"))
+		Expect(metav1.IsControlledBy(ep, d)).To(BeTrue(), "owned by the domain, so it goes with it")
+		want := endpointTargets(ep)
+		Expect(want).To(ContainElement("pub.example.com MX: 10 mxa.mailgun.org,10 mxb.mailgun.org"))
+		Expect(want).To(ContainElement(ContainSubstring("pub.example.com TXT: v=spf1 include:mailgun.org")))
+		Expect(want).To(HaveLen(len(d.Status.SendingDNSRecords) + 1)) // the two MX share an endpoint
+
+		// In sync: drift checks do not write it.
+		rv := ep.GetResourceVersion()
+		Consistently(func() string { e, _ := dnsEndpointOf(d); return e.GetResourceVersion() }).
+			WithTimeout(testOpts.SyncPeriod + 2*time.Second).Should(Equal(rv))
+
+		// Changed behind the operator's back: corrected at the next sync.
+		Expect(unstructured.SetNestedSlice(ep.Object, []any{map[string]any{"dnsName": "x.example.com", "recordType": "A", "targets": []any{"1.2.3.4"}}},
+			"spec", "endpoints")).To(Succeed())
+		Expect(k8s.Update(ctx, ep)).To(Succeed())
+		Eventually(func() []string { e, _ := dnsEndpointOf(d); return endpointTargets(e) }).WithTimeout(2 * testOpts.SyncPeriod).Should(Equal(want))
+
+		// Deleted: made again.
+		Expect(k8s.Delete(ctx, ep)).To(Succeed())
+		Eventually(func() []string { e, _ := dnsEndpointOf(d); return endpointTargets(e) }).WithTimeout(2 * testOpts.SyncPeriod).Should(Equal(want))
+
+		// Not asked any more: removed, and the condition with it.
+		get(d)
+		d.Spec.PublishDNS = nil
+		Expect(k8s.Update(ctx, d)).To(Succeed())
+		Eventually(func() bool { _, err := dnsEndpointOf(d); return apierrors.IsNotFound(err) }).Should(BeTrue())
+		Eventually(func() string { s, _ := condition(d, ConditionDNSPublished); return string(s) }).Should(BeEmpty())
+	})
+
+	It("never takes over a DNSEndpoint that is not the domain's", func() {
+		w := newWorld()
+		other := &unstructured.Unstructured{}
+		other.SetGroupVersionKind(dnsEndpointGVK)
+		other.SetNamespace(w.ns)
+		other.SetName("taken")
+		Expect(unstructured.SetNestedSlice(other.Object, []any{map[string]any{"dnsName": "a.example.com", "recordType": "A", "targets": []any{"1.2.3.4"}}},
+			"spec", "endpoints")).To(Succeed())
+		Expect(k8s.Create(ctx, other)).To(Succeed())
+		d := &v1alpha1.MailgunDomain{ObjectMeta: metav1.ObjectMeta{Name: "taken", Namespace: w.ns},
+			Spec: v1alpha1.MailgunDomainSpec{DomainName: "taken.example.com", PublishDNS: &v1alpha1.PublishDNS{ExternalDNS: true}}}
+		Expect(k8s.Create(ctx, d)).To(Succeed())
+		eventuallyReady(d)
+		Eventually(func() string { _, r := condition(d, ConditionDNSPublished); return r }).Should(Equal(ReasonDNSEndpointTaken))
+		ep, err := dnsEndpointOf(d)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(endpointTargets(ep)).To(Equal([]string{"a.example.com A: 1.2.3.4"}))
+	})
+})
