@@ -7,10 +7,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -120,6 +122,14 @@ func show(ctx context.Context, root string, s *stack) error {
 		fmt.Print(indent(out))
 		return err
 	}
+	crds, err := externalDNSCRDs(ctx)
+	if err != nil {
+		return err
+	}
+	step("kubectl apply -f external-dns's DNSEndpoint CRD (" + externalDNSModule + ", for spec.publishDNS)")
+	if err := k("apply", "-f", crds); err != nil {
+		return err
+	}
 	step("kubectl apply -k config/samples (the account points at the emulator)")
 	if err := k("apply", "-k", dir); err != nil {
 		return err
@@ -150,7 +160,34 @@ func show(ctx context.Context, root string, s *stack) error {
 	if err := k("get", "mailgundomain"); err != nil {
 		return err
 	}
+	step("The DNSEndpoint the operator keeps for external-dns (spec.publishDNS.externalDNS)")
+	if err := k("wait", "--for=condition=DNSPublished", "mailgundomain/mg-example-com", "--timeout=60s"); err != nil {
+		return err
+	}
+	if err := k("get", "dnsendpoint", "mg-example-com", "-o", `jsonpath={range .spec.endpoints[*]}{.recordType}{"\t"}{.dnsName}{"\t"}{.targets}{"\n"}{end}`); err != nil {
+		return err
+	}
 	return showMetrics(ctx, s.metricsURL)
+}
+
+// externalDNSModule holds the DNSEndpoint CRD the demo installs.
+const externalDNSModule = "sigs.k8s.io/external-dns@v0.20.0"
+
+// externalDNSCRDs fetches the module through the Go module proxy (or the
+// module cache), outside this module, and returns its CRD directory.
+func externalDNSCRDs(ctx context.Context) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", externalDNSModule)
+	cmd.Dir = os.TempDir()
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go mod download %s: %w", externalDNSModule, err)
+	}
+	var mod struct{ Dir, Error string }
+	if err := json.Unmarshal(out, &mod); err != nil || mod.Error != "" {
+		return "", fmt.Errorf("go mod download %s: %v %s", externalDNSModule, err, mod.Error)
+	}
+	return filepath.Join(mod.Dir, "config", "crd", "standard"), nil
 }
 
 // showMetrics prints the per-object series and the Mailgun request counts

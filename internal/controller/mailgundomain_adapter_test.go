@@ -42,6 +42,8 @@ var _ = Describe("MailgunDomain", func() {
 		Expect(d.Status.SMTPLogin).NotTo(BeEmpty())
 		Expect(d.Status.SendingDNSRecords).NotTo(BeEmpty())
 		Expect(d.Status.ReceivingDNSRecords).To(HaveLen(2))
+		Eventually(func() string { s, r := condition(d, ConditionDNSPublished); return string(s) + "/" + r }).
+			Should(Equal("True/" + ReasonPublished))
 		dns, _ := condition(d, v1alpha1.ConditionDNSVerified)
 		Expect(dns).To(Equal(metav1.ConditionFalse))
 
