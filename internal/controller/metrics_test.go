@@ -46,7 +46,7 @@ mailgun_operator_objects{kind="Webhook",ready="False"} 0
 mailgun_operator_objects{kind="Webhook",ready="True"} 0
 mailgun_operator_objects{kind="Webhook",ready="Unknown"} 0
 `
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(want+accountAndDomainZeros), "mailgun_operator_objects"); err != nil {
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want+accountAndDomainZeros+newKindsZeros), "mailgun_operator_objects"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -176,3 +176,15 @@ func TestObjectsCollectorWhenAListFails(t *testing.T) {
 		}
 	}
 }
+
+// newKindsZeros are the kinds of issue 12, none of them in the fake cache.
+const newKindsZeros = `mailgun_operator_objects{kind="MailingList",ready="False"} 0
+mailgun_operator_objects{kind="MailingList",ready="True"} 0
+mailgun_operator_objects{kind="MailingList",ready="Unknown"} 0
+mailgun_operator_objects{kind="SMTPCredential",ready="False"} 0
+mailgun_operator_objects{kind="SMTPCredential",ready="True"} 0
+mailgun_operator_objects{kind="SMTPCredential",ready="Unknown"} 0
+mailgun_operator_objects{kind="Template",ready="False"} 0
+mailgun_operator_objects{kind="Template",ready="True"} 0
+mailgun_operator_objects{kind="Template",ready="Unknown"} 0
+`
