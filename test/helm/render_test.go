@@ -427,7 +427,7 @@ func TestDefaultValues(t *testing.T) {
 		"Service/mailgun-operator-controller-manager-metrics-service",
 		"ServiceAccount/mailgun-operator-controller-manager",
 	}
-	for _, res := range []string{"mailgunaccount", "mailgundomain", "webhook", "route"} {
+	for _, res := range []string{"mailgunaccount", "mailgundomain", "webhook", "route", "smtpcredential", "template", "mailinglist"} {
 		want = append(want, "ClusterRole/mailgun-operator-"+res+"-editor-role", "ClusterRole/mailgun-operator-"+res+"-viewer-role")
 	}
 	sort.Strings(want)
