@@ -33,6 +33,12 @@ var _ = Describe("The samples", func() {
 			Expect(out).To(MatchRegexp(`(?m)^%s\s+%s\s`, regexp.QuoteMeta(e.ns), regexp.QuoteMeta(name)))
 		}
 
+		By("saying, without external-dns's CRD installed here, that the domain's DNS is not published, while it stays Ready")
+		Eventually(func() string {
+			return kubectl("get", "mailgundomain", "mg-example-com", "-n", e.ns, "-o",
+				`jsonpath={.status.conditions[?(@.type=="DNSPublished")].reason}`)
+		}).WithTimeout(60 * time.Second).Should(Equal("DNSEndpointCRDMissing"))
+
 		By("finding them in Mailgun")
 		st := e.state()
 		Expect(st.Domains).To(ConsistOf(HaveField("Name", "mg.example.com")))
