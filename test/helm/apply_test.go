@@ -84,6 +84,13 @@ func TestApply(t *testing.T) {
 	for _, r := range allReleases {
 		t.Run(r.name, func(t *testing.T) {
 			restrictedNamespace(t, r.namespace)
+			// The manager's Roles go into the watched namespaces, which a
+			// dry run needs to exist.
+			if ns, ok := r.values["watchNamespaces"].([]any); ok {
+				for _, n := range ns {
+					ensureNamespace(t, fmt.Sprint(n))
+				}
+			}
 			ren := render(t, r)
 			file := writeTemp(t, "manifest.yaml", ren.manifest)
 			out := kubectl(t, "apply", "--server-side", "--dry-run=server", "--field-manager=helm", "-f", file)
@@ -140,11 +147,7 @@ func applyNotes(t *testing.T, notes string) {
 		t.Fatalf("NOTES.txt has no Secret command or no MailgunAccount:\n%s", notes)
 	}
 	ns := secret[1]
-	if ns != "default" {
-		if _, err := controlPlane(t).Kubectl(context.Background(), "get", "namespace", ns); err != nil {
-			kubectl(t, "create", "namespace", ns)
-		}
-	}
+	ensureNamespace(t, ns)
 	args := append([]string{"-n", ns}, strings.Fields(strings.ReplaceAll(secret[2], "<YOUR-MAILGUN-API-KEY>", "key-0123"))...)
 	kubectl(t, append(args, "--dry-run=server")...)
 	var yml strings.Builder
@@ -155,5 +158,13 @@ func applyNotes(t *testing.T, notes string) {
 	out := kubectl(t, "apply", "--server-side", "--dry-run=server", "-n", ns, "-f", file)
 	if !strings.Contains(out, "mailgunaccount.mailgun.operator.dev/default serverside-applied (server dry run)") {
 		t.Errorf("the MailgunAccount of NOTES.txt was not applied:\n%s", out)
+	}
+}
+
+// ensureNamespace creates the namespace unless it exists.
+func ensureNamespace(t *testing.T, ns string) {
+	t.Helper()
+	if _, err := controlPlane(t).Kubectl(context.Background(), "get", "namespace", ns); err != nil {
+		kubectl(t, "create", "namespace", ns)
 	}
 }

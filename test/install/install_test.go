@@ -13,6 +13,7 @@
 package install_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,6 +25,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
@@ -316,5 +318,95 @@ func assertManager(t *testing.T, objs []map[string]any) {
 				t.Errorf("container %s uses host port %d", c.Name, p.HostPort)
 			}
 		}
+	}
+}
+
+// TestNamespacedOverlay applies config/namespaced (namespace mode, least
+// privilege) as TestKustomizeOverlay does config/default: the manager
+// watches the namespace "mailgun", where a Role gives it its namespaced
+// rights, and no ClusterRole bound to it grants Secrets, Events or the
+// custom resources.
+func TestNamespacedOverlay(t *testing.T) {
+	prepare(t)
+	const watched = "mailgun"
+	if _, err := shared.Get(t).Kubectl(context.Background(), "get", "namespace", watched); err != nil {
+		kubectl(t, "create", "namespace", watched)
+	}
+	dir := t.TempDir()
+	base, err := filepath.Rel(dir, filepath.Join(root, "config", "namespaced"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTemp(t, dir, "kustomization.yaml", fmt.Sprintf(`resources:
+- %s
+images:
+- name: controller
+  newName: %s
+  newTag: %s
+`, filepath.ToSlash(base), imgName, imgTag))
+	objs := decodeAll(t, kubectl(t, "kustomize", dir))
+	dryRun(t, len(objs), "-k", dir)
+	assertManager(t, objs)
+
+	const sa = "mailgun-operator-controller-manager"
+	roles := map[string]rbacv1.ClusterRole{} // ClusterRoles and Roles by kind/namespace/name
+	var bindings []rbacv1.RoleBinding        // RoleBindings and ClusterRoleBindings alike
+	var args []string
+	for _, obj := range objs {
+		kind, _ := obj["kind"].(string)
+		switch kind {
+		case "Role", "ClusterRole":
+			var r rbacv1.ClusterRole
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj, &r); err != nil {
+				t.Fatal(err)
+			}
+			roles[kind+"/"+r.Namespace+"/"+r.Name] = r
+		case "RoleBinding", "ClusterRoleBinding":
+			var b rbacv1.RoleBinding
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj, &b); err != nil {
+				t.Fatal(err)
+			}
+			bindings = append(bindings, b)
+		case "Deployment":
+			var d appsv1.Deployment
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj, &d); err != nil {
+				t.Fatal(err)
+			}
+			args = d.Spec.Template.Spec.Containers[0].Args
+		}
+	}
+	if !slices.Contains(args, "--namespaces="+watched) {
+		t.Errorf("the manager's args %q lack --namespaces=%s", args, watched)
+	}
+	var inWatched bool
+	for _, b := range bindings {
+		if len(b.Subjects) != 1 || b.Subjects[0].Name != sa || b.Subjects[0].Namespace != namespace {
+			continue
+		}
+		role, ok := roles[b.RoleRef.Kind+"/"+b.Namespace+"/"+b.RoleRef.Name]
+		if b.RoleRef.Kind == "ClusterRole" {
+			role, ok = roles["ClusterRole//"+b.RoleRef.Name]
+		}
+		if !ok {
+			t.Errorf("%s/%s binds %s %s, which the overlay lacks", b.Namespace, b.Name, b.RoleRef.Kind, b.RoleRef.Name)
+			continue
+		}
+		for _, r := range role.Rules {
+			for _, g := range r.APIGroups {
+				for _, res := range r.Resources {
+					ns := g == "mailgun.operator.dev" || (g == "" && (res == "secrets" || res == "events"))
+					switch {
+					case ns && b.Namespace == watched:
+						inWatched = true
+					case ns && b.Namespace != namespace:
+						// a RoleBinding elsewhere, or a ClusterRoleBinding
+						t.Errorf("%q binds %s %s, which grants %s %q outside the watched namespace", b.Namespace+"/"+b.Name, b.RoleRef.Kind, b.RoleRef.Name, g, res)
+					}
+				}
+			}
+		}
+	}
+	if !inWatched {
+		t.Errorf("no RoleBinding in %s gives the manager its rights there", watched)
 	}
 }
