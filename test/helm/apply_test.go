@@ -2,7 +2,9 @@ package helm
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -18,6 +20,10 @@ import (
 // their types, so that a misspelt field fails kubectl's strict field
 // validation; not the whole API.
 const serviceMonitorCRD = "testdata/servicemonitor-crd.yaml"
+
+// The cert-manager CRDs (Issuer, Certificate) the certified release needs:
+// a hand-written subset too.
+const certManagerCRDs = "testdata/cert-manager-crds.yaml"
 
 var (
 	crdsOnce      sync.Once
@@ -37,12 +43,15 @@ func installCRDs(t *testing.T) {
 		}
 		kubectl(t, "apply", "--server-side", "-f", filepath.Join(chartDir, "crds"))
 		kubectl(t, "apply", "--server-side", "-f", serviceMonitorCRD)
+		kubectl(t, "apply", "--server-side", "-f", certManagerCRDs)
 		kubectl(t, "wait", "--for=condition=Established", "--timeout=60s",
-			"crd/servicemonitors.monitoring.coreos.com", "crd/mailgunaccounts.mailgun.operator.dev",
+			"crd/servicemonitors.monitoring.coreos.com", "crd/issuers.cert-manager.io", "crd/certificates.cert-manager.io", "crd/mailgunaccounts.mailgun.operator.dev",
 			"crd/mailgundomains.mailgun.operator.dev", "crd/webhooks.mailgun.operator.dev", "crd/routes.mailgun.operator.dev")
 		// Established does not promise that discovery lists the kind yet;
 		// kubectl needs it there to map ServiceMonitor to a resource.
 		waitDiscovery(t, "monitoring.coreos.com", "servicemonitors")
+		waitDiscovery(t, "cert-manager.io", "certificates")
+		waitDiscovery(t, "cert-manager.io", "issuers")
 		crdsInstalled = true
 	})
 	if !crdsInstalled {
@@ -109,6 +118,14 @@ func TestApply(t *testing.T) {
 			}) {
 				t.Errorf("the ServiceMonitor was not applied:\n%s", out)
 			}
+			if r.namespace == certified.namespace {
+				for _, kind := range []string{"certificate.cert-manager.io/", "issuer.cert-manager.io/",
+					"servicemonitor.monitoring.coreos.com/", "poddisruptionbudget.policy/"} {
+					if !slices.ContainsFunc(applied, func(s string) bool { return strings.HasPrefix(s, kind) }) {
+						t.Errorf("no %s was applied:\n%s", kind, out)
+					}
+				}
+			}
 			t.Logf("kubectl:\n%s", out)
 			applyNotes(t, ren.notes)
 		})
@@ -141,22 +158,31 @@ func TestDefaultsMatchKustomize(t *testing.T) {
 // the user to create are accepted by the API server (dry run).
 func applyNotes(t *testing.T, notes string) {
 	t.Helper()
-	secret := regexp.MustCompile(`(?m)^  kubectl -n (\S+) (create secret generic .*)$`).FindStringSubmatch(notes)
+	secret := regexp.MustCompile(`(?m)^  printf '%s' "\$MAILGUN_API_KEY" \| kubectl -n (\S+) (create secret generic .*)$`).FindStringSubmatch(notes)
 	account := regexp.MustCompile(`(?s)<<'YAML'\n(.*?)\n  YAML\n`).FindStringSubmatch(notes)
 	if secret == nil || account == nil {
 		t.Fatalf("NOTES.txt has no Secret command or no MailgunAccount:\n%s", notes)
 	}
 	ns := secret[1]
 	ensureNamespace(t, ns)
-	args := append([]string{"-n", ns}, strings.Fields(strings.ReplaceAll(secret[2], "<YOUR-MAILGUN-API-KEY>", "key-0123"))...)
-	kubectl(t, append(args, "--dry-run=server")...)
+	// The key comes on stdin, as printf gives it: no newline.
+	args := append([]string{"--kubeconfig", controlPlane(t).Kubeconfig, "-n", ns}, strings.Fields(secret[2])...)
+	cmd := exec.Command(filepath.Join(controlPlane(t).Assets, "kubectl"), append(args, "--dry-run=server", "-o", "jsonpath={.data.api-key}")...)
+	cmd.Stdin = strings.NewReader("key-0123")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the Secret command of NOTES.txt: %v: %s", err, out)
+	}
+	if got, _ := base64.StdEncoding.DecodeString(string(out)); string(got) != "key-0123" {
+		t.Errorf("the Secret of NOTES.txt holds %q (%s), want the key given on stdin", got, out)
+	}
 	var yml strings.Builder
 	for _, line := range strings.Split(account[1], "\n") {
 		fmt.Fprintln(&yml, strings.TrimPrefix(line, "  "))
 	}
 	file := writeTemp(t, "account.yaml", yml.String())
-	out := kubectl(t, "apply", "--server-side", "--dry-run=server", "-n", ns, "-f", file)
-	if !strings.Contains(out, "mailgunaccount.mailgun.operator.dev/default serverside-applied (server dry run)") {
+	out = []byte(kubectl(t, "apply", "--server-side", "--dry-run=server", "-n", ns, "-f", file))
+	if !strings.Contains(string(out), "mailgunaccount.mailgun.operator.dev/default serverside-applied (server dry run)") {
 		t.Errorf("the MailgunAccount of NOTES.txt was not applied:\n%s", out)
 	}
 }
