@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -245,11 +246,7 @@ current-context: manager
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	bin := t.TempDir()
-	manager, emulatorBin, err := harness.Build(ctx, root, bin)
-	if err != nil {
-		t.Fatal(err)
-	}
+	manager, emulatorBin := binaries(t)
 	emu, err := harness.StartEmulator(ctx, emulatorBin, apiKey, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -331,4 +328,29 @@ current-context: manager
 	if out := mgr.Output(); strings.Contains(strings.ToLower(out), "forbidden") {
 		t.Errorf("the manager was refused something it needs:\n%s", out)
 	}
+}
+
+var (
+	buildOnce                   sync.Once
+	managerBin, emulatorBinPath string
+	buildErr                    error
+)
+
+// binaries builds the manager and the emulator once for the test binary.
+func binaries(t *testing.T) (manager, emulator string) {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "mailgun-operator-helm-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		managerBin, emulatorBinPath, buildErr = harness.Build(ctx, root, dir)
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return managerBin, emulatorBinPath
 }
