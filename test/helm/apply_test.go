@@ -13,6 +13,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // The ServiceMonitor CRD the monitored release needs. It is a hand-written
@@ -192,5 +195,50 @@ func ensureNamespace(t *testing.T, ns string) {
 	t.Helper()
 	if _, err := controlPlane(t).Kubectl(context.Background(), "get", "namespace", ns); err != nil {
 		kubectl(t, "create", "namespace", ns)
+	}
+}
+
+// TestNamespacedMatchesKustomize: a release watching the namespace
+// "mailgun" creates the objects `kubectl kustomize config/namespaced` does,
+// under the same names, with the same manager rules in the Role and the
+// ClusterRole (the kustomize overlay watches "mailgun").
+func TestNamespacedMatchesKustomize(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := controlPlane(t).Kubectl(ctx, "kustomize", filepath.Join(root, "config", "namespaced"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := release{name: "mailgun-operator", namespace: "mailgun-operator-system", values: map[string]any{"watchNamespaces": []any{"mailgun"}}}
+	r := render(t, rel)
+	var want []string
+	for _, obj := range decodeAll(t, out) {
+		k := obj["kind"]
+		if k == "Namespace" || k == "CustomResourceDefinition" {
+			continue
+		}
+		want = append(want, kindName(obj))
+		if k != "Role" && k != "ClusterRole" {
+			continue
+		}
+		var kust, chart rbacv1.ClusterRole // a Role has the same fields
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj, &kust); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range r.objects {
+			md, _ := o["metadata"].(map[string]any)
+			if o["kind"] == k && md["name"] == kust.Name && fmt.Sprint(md["namespace"]) == fmt.Sprint(obj["metadata"].(map[string]any)["namespace"]) {
+				if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o, &chart); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if !sameRules(chart.Rules, kust.Rules) {
+			t.Errorf("%s %s/%s: the chart's rules %+v, config/namespaced's %+v", k, kust.Namespace, kust.Name, chart.Rules, kust.Rules)
+		}
+	}
+	sort.Strings(want)
+	if got := r.names(); !slices.Equal(got, want) {
+		t.Errorf("the release watching mailgun and config/namespaced differ:\nchart:     %v\nkustomize: %v", got, want)
 	}
 }
