@@ -646,7 +646,7 @@ func TestMinimalValues(t *testing.T) {
 	if !reflect.DeepEqual(np.Spec.PodSelector.MatchLabels, d.Spec.Selector.MatchLabels) {
 		t.Errorf("the NetworkPolicy selects %v", np.Spec.PodSelector.MatchLabels)
 	}
-	for _, s := range []string{"It watches the namespaces: team-a, team-b.", "kubectl -n team-a create secret generic mailgun-api-key --from-file=api-key=/dev/stdin"} {
+	for _, s := range []string{"It watches the namespaces: team-a, team-b.", "it cannot read a Secret anywhere else", "kubectl -n team-a create secret generic mailgun-api-key --from-file=api-key=/dev/stdin"} {
 		if !strings.Contains(r.notes, s) {
 			t.Errorf("NOTES.txt does not say %q:\n%s", s, r.notes)
 		}
