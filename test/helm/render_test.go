@@ -241,6 +241,12 @@ func TestSchemaAcceptsTheValueSets(t *testing.T) {
 		release{name: "level-int", namespace: "x", values: map[string]any{"logLevel": 5}},
 		release{name: "unlimited", namespace: "x", values: map[string]any{"mailgun": map[string]any{"requestsPerSecond": 0}}},
 		release{name: "global", namespace: "x", values: map[string]any{"global": map[string]any{"imageRegistry": "r"}}},
+		release{name: "lease-units", namespace: "x", values: map[string]any{
+			"leaderElection": map[string]any{"leaseDuration": "1m", "renewDeadline": "45s", "retryPeriod": "500ms"}}},
+		release{name: "lease-off", namespace: "x", values: map[string]any{ // the timings are not checked when unused
+			"leaderElection": map[string]any{"enabled": false, "renewDeadline": "1h"}}},
+		release{name: "budget-percent", namespace: "x", values: map[string]any{
+			"replicaCount": 3, "podDisruptionBudget": map[string]any{"minAvailable": "50%"}}},
 	) {
 		if _, err := renderRaw(t, r); err != nil {
 			t.Errorf("%s: %v", r.name, err)
@@ -333,6 +339,15 @@ func TestTemplateRefusesContradictions(t *testing.T) {
 		{"a memory limit goMemLimit auto cannot read", map[string]any{
 			"resources": map[string]any{"limits": map[string]any{"memory": "0.5Gi"}},
 		}, "goMemLimit auto cannot read resources.limits.memory"},
+		{"a renew deadline past the lease", map[string]any{
+			"leaderElection": map[string]any{"leaseDuration": "15s", "renewDeadline": "1m", "retryPeriod": "2s"},
+		}, "leader election needs 0 < retryPeriod (2s) < renewDeadline (1m) < leaseDuration (15s)"},
+		{"a retry period of zero", map[string]any{
+			"leaderElection": map[string]any{"retryPeriod": "0s"},
+		}, "leader election needs 0 < retryPeriod"},
+		{"a budget that blocks every drain", map[string]any{
+			"replicaCount": 2, "podDisruptionBudget": map[string]any{"minAvailable": 2},
+		}, "podDisruptionBudget.minAvailable 2 with replicaCount 2 would block every node drain"},
 		{"no ServiceAccount and no name", map[string]any{
 			"serviceAccount": map[string]any{"create": false},
 		}, "serviceAccount.name is required"},

@@ -96,6 +96,18 @@ fail with these messages.
 {{- fail "GOMEMLIMIT is in extraEnv and goMemLimit is set: set goMemLimit to \"\" to use yours" }}
 {{- end }}
 {{- end }}
+{{- if .Values.leaderElection.enabled }}
+{{- $lease := include "mailgun-operator.seconds" .Values.leaderElection.leaseDuration | float64 }}
+{{- $renew := include "mailgun-operator.seconds" .Values.leaderElection.renewDeadline | float64 }}
+{{- $retry := include "mailgun-operator.seconds" .Values.leaderElection.retryPeriod | float64 }}
+{{- if not (and (gt $retry 0.0) (lt $retry $renew) (lt $renew $lease)) }}
+{{- fail (printf "leader election needs 0 < retryPeriod (%s) < renewDeadline (%s) < leaseDuration (%s); the manager would refuse to start" .Values.leaderElection.retryPeriod .Values.leaderElection.renewDeadline .Values.leaderElection.leaseDuration) }}
+{{- end }}
+{{- end }}
+{{- $pdb := .Values.podDisruptionBudget }}
+{{- if and $pdb.enabled (gt (int .Values.replicaCount) 1) (not (kindIs "string" $pdb.minAvailable)) (ge (int $pdb.minAvailable) (int .Values.replicaCount)) }}
+{{- fail (printf "podDisruptionBudget.minAvailable %d with replicaCount %d would block every node drain: use fewer than the replicas" (int $pdb.minAvailable) (int .Values.replicaCount)) }}
+{{- end }}
 {{- if and (gt (int .Values.replicaCount) 1) (not .Values.leaderElection.enabled) }}
 {{- fail "replicaCount > 1 needs leaderElection.enabled=true: without leader election every replica reconciles and they fight over Mailgun" }}
 {{- end }}
@@ -163,4 +175,18 @@ otherwise goMemLimit itself ("" for none).
 {{- else }}
 {{- .Values.goMemLimit }}
 {{- end }}
+{{- end }}
+
+{{/*
+The seconds of a Go duration such as 15s, 1m30s or 500ms (values.schema.json
+has checked its form).
+*/}}
+{{- define "mailgun-operator.seconds" -}}
+{{- $total := 0.0 }}
+{{- $units := dict "h" 3600.0 "m" 60.0 "s" 1.0 "ms" 0.001 "us" 0.000001 "µs" 0.000001 "ns" 0.000000001 }}
+{{- range regexFindAll "[0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h)" (toString .) -1 }}
+{{- $num := regexFind "^[0-9]+(\\.[0-9]+)?" . }}
+{{- $total = addf $total (mulf (float64 $num) (get $units (trimPrefix $num .))) }}
+{{- end }}
+{{- $total }}
 {{- end }}
