@@ -57,11 +57,14 @@ vet: ## Run go vet against code.
 .PHONY: test
 test: verify-generated fmt-check vet envtest ## Build the toolchain if needed, check generated code, vet, and run every test.
 	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" $(GO) test ./... -coverprofile cover.out
-	@# The Helm chart's tests, the contract tests against mailgun-go and the
-	@# benchmarks are modules of their own, so that Helm and mailgun-go never
-	@# enter the operator's go.mod.
+	@# The Helm chart's tests, the contract tests against mailgun-go, the
+	@# observability tests and the benchmarks are modules of their own, so
+	@# that Helm, mailgun-go and Prometheus never enter the operator's go.mod.
 	cd test/helm && $(GO) vet ./... && KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" $(GO) test ./...
 	cd test/contract && $(GO) vet ./... && $(GO) test ./...
+	@# The alert rules and the dashboard against Prometheus's engine and
+	@# parser (docs/observability.md), a module of its own for Prometheus.
+	cd test/observability && $(GO) vet ./... && $(GO) test ./...
 	cd test/bench && $(GO) vet ./...
 
 # make bench: our Mailgun client against mailgun-go (the test/bench module)
