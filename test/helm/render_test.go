@@ -801,7 +801,7 @@ func TestSecureServiceMonitor(t *testing.T) {
 				}
 				found = true
 				b, _ := yaml.Marshal(obj["spec"])
-				for _, s := range append([]string{"scheme: https", "port: https",
+				for _, s := range append([]string{"scheme: https", "port: https", "honorLabels: true",
 					"bearerTokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token"}, c.want...) {
 					if !bytes.Contains(b, []byte(s)) {
 						t.Errorf("ServiceMonitor spec lacks %q:\n%s", s, b)
