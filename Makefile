@@ -130,6 +130,22 @@ build-installer: manifests generate kubectl ## Write dist/crds.yaml (the CRDs) a
 	"$(KUBECTL)" kustomize config/crd > dist/crds.yaml
 	"$(KUBECTL)" kustomize config/default | sed 's|image: controller:latest|image: $(IMG)|' > dist/install.yaml
 
+# make release VERSION=v0.2.0 writes the release artifacts to $(DIST):
+# crds.yaml, install.yaml (image $(IMG_REPO):$(VERSION)) and the Helm chart
+# packaged as mailgun-operator-0.2.0.tgz (appVersion v0.2.0, the same image),
+# each stamped with the version (hack/release.sh). It first checks that the
+# generated files are current. Push the image with
+# make docker-build docker-push IMG=$(IMG_REPO):$(VERSION).
+IMG_REPO ?= ghcr.io/mailgun-operator/mailgun-operator
+DIST ?= dist
+
+.PHONY: release
+release: verify-generated release-artifacts ## Write dist/ for VERSION=vX.Y.Z: crds.yaml, install.yaml and the chart .tgz, image $(IMG_REPO):$(VERSION).
+
+.PHONY: release-artifacts
+release-artifacts: kubectl ## The files of make release, without checking the generated files first.
+	GO="$(GO)" hack/release.sh "$(VERSION)" "$(IMG_REPO)" "$(DIST)" "$(KUBECTL)"
+
 ##@ Deployment
 
 ifndef ignore-not-found

@@ -23,7 +23,10 @@ const prometheusRuleCRD = "testdata/prometheusrule-crd.yaml"
 // observed turns on the alert rules, the dashboard and the
 // kube-state-metrics config, the dashboard in Grafana's namespace.
 var observed = release{name: "mail", namespace: "observed", values: map[string]any{
-	"metrics":          map[string]any{"serviceMonitor": map[string]any{"enabled": true}},
+	"metrics": map[string]any{"serviceMonitor": map[string]any{"enabled": true},
+		// The ServiceMonitor verifies the metrics certificate (a scrape of
+		// the self-signed one must be chosen with tlsConfig).
+		"tls": map[string]any{"certManager": map[string]any{"enabled": true}}},
 	"prometheusRule":   map[string]any{"enabled": true, "labels": map[string]any{"release": "prometheus"}},
 	"grafanaDashboard": map[string]any{"enabled": true, "namespace": "grafana", "annotations": map[string]any{"grafana_folder": "Mailgun"}},
 	"kubeStateMetrics": map[string]any{"enabled": true, "namespace": "kube-state-metrics"},
