@@ -3,7 +3,9 @@ package helm
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -51,11 +53,14 @@ func installCRDs(t *testing.T) {
 		kubectl(t, "apply", "--server-side", "-f", filepath.Join(chartDir, "crds"))
 		kubectl(t, "apply", "--server-side", "-f", serviceMonitorCRD)
 		kubectl(t, "apply", "--server-side", "-f", certManagerCRDs)
+		// The manager may write external-dns's DNSEndpoints (publishDNS):
+		// TestRBACScopes asks the API server for their scope.
+		kubectl(t, "apply", "--server-side", "-f", externalDNSCRDs(t))
 		kubectl(t, "wait", "--for=condition=Established", "--timeout=60s",
 			"crd/servicemonitors.monitoring.coreos.com", "crd/issuers.cert-manager.io", "crd/certificates.cert-manager.io", "crd/mailgunaccounts.mailgun.operator.dev",
 			"crd/mailgundomains.mailgun.operator.dev", "crd/webhooks.mailgun.operator.dev", "crd/routes.mailgun.operator.dev",
 			"crd/smtpcredentials.mailgun.operator.dev", "crd/templates.mailgun.operator.dev",
-			"crd/mailinglists.mailgun.operator.dev")
+			"crd/mailinglists.mailgun.operator.dev", "crd/dnsendpoints.externaldns.k8s.io")
 		// Established does not promise that discovery lists the kind yet;
 		// kubectl needs it there to map ServiceMonitor to a resource.
 		waitDiscovery(t, "monitoring.coreos.com", "servicemonitors")
@@ -247,4 +252,25 @@ func TestNamespacedMatchesKustomize(t *testing.T) {
 	if got := r.names(); !slices.Equal(got, want) {
 		t.Errorf("the release watching mailgun and config/namespaced differ:\nchart:     %v\nkustomize: %v", got, want)
 	}
+}
+
+// externalDNSModule holds the real DNSEndpoint CRD (config/crd/standard).
+const externalDNSModule = "sigs.k8s.io/external-dns@v0.20.0"
+
+// externalDNSCRDs fetches the module through the Go module proxy (or the
+// module cache), outside this module, and returns its CRD directory.
+func externalDNSCRDs(t *testing.T) string {
+	t.Helper()
+	cmd := exec.Command("go", "mod", "download", "-json", externalDNSModule)
+	cmd.Dir = os.TempDir()
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go mod download %s: %v", externalDNSModule, err)
+	}
+	var mod struct{ Dir, Error string }
+	if err := json.Unmarshal(out, &mod); err != nil || mod.Error != "" {
+		t.Fatalf("go mod download %s: %v %s", externalDNSModule, err, mod.Error)
+	}
+	return filepath.Join(mod.Dir, "config", "crd", "standard")
 }
