@@ -78,6 +78,13 @@ var _ = Describe("MailgunDomain publishing DNS through external-dns", func() {
 		Expect(k8s.Delete(ctx, ep)).To(Succeed())
 		Eventually(func() []string { e, _ := dnsEndpointOf(d); return endpointTargets(e) }).WithTimeout(2 * testOpts.SyncPeriod).Should(Equal(want))
 
+		// The records change in Mailgun (a new DKIM selector): it follows.
+		get(d)
+		d.Spec.DKIMSelector = "s2"
+		Expect(k8s.Update(ctx, d)).To(Succeed())
+		Eventually(func() []string { e, _ := dnsEndpointOf(d); return endpointTargets(e) }).WithTimeout(2 * testOpts.SyncPeriod).
+			Should(ContainElement(HavePrefix("s2._domainkey.pub.example.com TXT: ")))
+
 		// Not asked any more: removed, and the condition with it.
 		get(d)
 		d.Spec.PublishDNS = nil
