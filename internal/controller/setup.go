@@ -43,6 +43,10 @@ type Options struct {
 	// (see HostPolicy); empty AllowedHosts means DefaultAllowedHosts.
 	AllowedHosts      []string
 	AllowInsecureHTTP bool
+	// SnapshotMaxAge bounds the age of the list snapshots that serve drift
+	// checks (snapshot.go); 0 means the sync period, negative turns them
+	// off (one read per object per check).
+	SnapshotMaxAge time.Duration
 
 	paused func(mailgun.Account) (time.Time, bool) // the client's PausedUntil
 }
@@ -59,6 +63,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxConcurrentReconciles <= 0 {
 		o.MaxConcurrentReconciles = 4
+	}
+	if o.SnapshotMaxAge == 0 {
+		o.SnapshotMaxAge = o.SyncPeriod
 	}
 }
 
@@ -97,19 +104,24 @@ func SetupWithManager(mgr manager.Manager, mg *mailgun.Client, o Options) error 
 	if err := setupAccounts(mgr, accounts, mg, o, opts); err != nil {
 		return err
 	}
-	domains := &domainExternal{api: mg, secrets: secrets, dnsCheckInterval: o.DNSCheckInterval}
+	// One snapshot store for every kind: a snapshot per account and list.
+	snapshots := NewSnapshots(o.SnapshotMaxAge)
+	if err := mgr.Add(snapshots); err != nil {
+		return fmt.Errorf("cannot add the snapshot sweeper: %w", err)
+	}
+	domains := &domainExternal{api: mg, secrets: secrets, dnsCheckInterval: o.DNSCheckInterval, snapshots: snapshots}
 	if err := setupManaged(mgr, "mailgundomain", newEngine(mgr, accounts, o, domains, func() *v1alpha1.MailgunDomain { return &v1alpha1.MailgunDomain{} },
 		func() client.ObjectList { return &v1alpha1.MailgunDomainList{} }, "mailgundomains."+v1alpha1.GroupVersion.Group),
 		opts, &v1alpha1.MailgunDomain{}, &v1alpha1.MailgunDomainList{}, passwordSecretWatch(mgr)); err != nil {
 		return err
 	}
-	webhooks := &webhookExternal{api: mg}
+	webhooks := &webhookExternal{api: mg, snapshots: snapshots}
 	if err := setupManaged(mgr, "webhook", newEngine(mgr, accounts, o, webhooks, func() *v1alpha1.Webhook { return &v1alpha1.Webhook{} },
 		func() client.ObjectList { return &v1alpha1.WebhookList{} }, "webhooks."+v1alpha1.GroupVersion.Group),
 		opts, &v1alpha1.Webhook{}, &v1alpha1.WebhookList{}, nil); err != nil {
 		return err
 	}
-	routes := &routeExternal{api: mg, recorder: mgr.GetEventRecorder("mailgun-operator")}
+	routes := &routeExternal{api: mg, recorder: mgr.GetEventRecorder("mailgun-operator"), snapshots: snapshots}
 	return setupManaged(mgr, "route", newEngine(mgr, accounts, o, routes, func() *v1alpha1.Route { return &v1alpha1.Route{} },
 		func() client.ObjectList { return &v1alpha1.RouteList{} }, "routes."+v1alpha1.GroupVersion.Group),
 		opts, &v1alpha1.Route{}, &v1alpha1.RouteList{}, nil)
