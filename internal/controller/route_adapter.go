@@ -77,8 +77,10 @@ func (x *routeExternal) Observe(ctx context.Context, a mailgun.Account, r *v1alp
 	}
 	if x.snapshots.usable(&r.Status.ManagedStatus) {
 		snap, err := x.snapshots.routes(ctx, x.api, a, x.snapshots.notBefore(r.UID, &r.Status.ManagedStatus))
-		if got, ok := snap[id]; err == nil && ok && len(routeDiff(r, got)) == 0 {
-			return x.observed(r, got), nil
+		if fp, ok := snap[id]; err == nil && ok &&
+			fp == routeFingerprint(int(r.Spec.Priority), r.Spec.Expression, routeDescription(r), routeActions(r)) {
+			r.Status.ID = id
+			return observation{exists: true, upToDate: true}, nil
 		}
 		// Missing or different in the snapshot, or no snapshot: the
 		// route's own GET decides, as it would without snapshots.

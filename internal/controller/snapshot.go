@@ -2,6 +2,8 @@ package controller
 
 import (
 	"context"
+	"encoding/binary"
+	"hash/fnv"
 	"fmt"
 	"sync"
 	"time"
@@ -212,8 +214,30 @@ func (s *Snapshots) usable(st *v1alpha1.ManagedStatus) bool {
 	return s != nil && s.maxAge > 0 && st.CreatePendingSince == nil
 }
 
-// routeSnapshot is an account's routes by id.
-type routeSnapshot map[string]mailgun.Route
+// routeSnapshot is an account's routes by id, each as a fingerprint of the
+// fields the operator compares (routeDiff): 8 bytes a route instead of a
+// copy of it, so that a snapshot of 10,000 routes costs well under 1 MiB.
+type routeSnapshot map[string]uint64
+
+// routeFingerprint hashes what routeDiff compares, each field
+// length-prefixed so that no two different routes run together.
+func routeFingerprint(priority int, expression, description string, actions []string) uint64 {
+	h := fnv.New64a()
+	var n [8]byte
+	put := func(s string) {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
+		_, _ = h.Write(n[:])
+		_, _ = h.Write([]byte(s))
+	}
+	binary.LittleEndian.PutUint64(n[:], uint64(priority))
+	_, _ = h.Write(n[:])
+	put(expression)
+	put(description)
+	for _, a := range actions {
+		put(a)
+	}
+	return h.Sum64()
+}
 
 // routes returns the account's routes from a snapshot, paging through
 // GET /v3/routes as findByMarker does (docs/mailgun-api.md, "Paging").
@@ -226,7 +250,7 @@ func (s *Snapshots) routes(ctx context.Context, api routeAPI, a mailgun.Account,
 				return nil, fmt.Errorf("cannot list routes: %w", err)
 			}
 			for _, rt := range page.Items {
-				out[rt.ID] = rt
+				out[rt.ID] = routeFingerprint(rt.Priority, rt.Expression, rt.Description, rt.Actions)
 			}
 			skip += len(page.Items)
 			if len(page.Items) == 0 || skip >= page.TotalCount {

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -350,5 +351,38 @@ func TestWebhookDriftCheckFromSnapshot(t *testing.T) {
 	api.listErr = mailgun.Classify(mailgun.OpListWebhooks, 503, nil, []byte(`{"message":"unavailable"}`))
 	if _, err := x.Observe(context.Background(), mailgun.Account{}, hook("delivered")); err == nil {
 		t.Fatal("a failing list read as an answer")
+	}
+}
+
+// TestRouteFingerprintMatchesDiff: a snapshot's fingerprint says "in sync"
+// exactly when routeDiff finds nothing.
+func TestRouteFingerprintMatchesDiff(t *testing.T) {
+	r := testRoute()
+	r.Spec.Priority = 3
+	r.Spec.Actions = []v1alpha1.RouteAction{"forward(\"a\")", "stop()"}
+	base := mailgun.Route{ID: "x", Priority: 3, Expression: r.Spec.Expression, Description: routeDescription(r),
+		Actions: []string{"forward(\"a\")", "stop()"}}
+	cases := map[string]func(*mailgun.Route){
+		"same":                 func(*mailgun.Route) {},
+		"priority":             func(g *mailgun.Route) { g.Priority = 4 },
+		"expression":           func(g *mailgun.Route) { g.Expression += " " },
+		"description":          func(g *mailgun.Route) { g.Description = "other" },
+		"actions reordered":    func(g *mailgun.Route) { g.Actions = []string{"stop()", "forward(\"a\")"} },
+		"actions run together": func(g *mailgun.Route) { g.Actions = []string{"forward(\"a\")stop()"} },
+		"an action more":       func(g *mailgun.Route) { g.Actions = append(g.Actions, "stop()") },
+		"expression into actions": func(g *mailgun.Route) {
+			g.Expression = ""
+			g.Actions = append([]string{r.Spec.Expression}, g.Actions...)
+		},
+	}
+	want := routeFingerprint(int(r.Spec.Priority), r.Spec.Expression, routeDescription(r), routeActions(r))
+	for name, change := range cases {
+		got := base
+		got.Actions = slices.Clone(base.Actions)
+		change(&got)
+		same := routeFingerprint(got.Priority, got.Expression, got.Description, got.Actions) == want
+		if same != (len(routeDiff(r, got)) == 0) {
+			t.Errorf("%s: fingerprint equal = %v, routeDiff = %v", name, same, routeDiff(r, got))
+		}
 	}
 }
