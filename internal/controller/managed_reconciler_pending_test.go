@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
 	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
@@ -165,6 +167,9 @@ func TestCreatePending(t *testing.T) {
 			r := reconcileRoute(t, e, c)
 			if got := r.Status.CreatePendingSince != nil; got != tc.wantPending {
 				t.Fatalf("createPendingSince set = %v, want %v (status %+v)", got, tc.wantPending, r.Status.ManagedStatus)
+			}
+			if _, marked := r.Annotations[CreateStartedAnnotation]; marked != tc.wantPending {
+				t.Fatalf("create marker present = %v, want %v (a create that made nothing drops it)", marked, tc.wantPending)
 			}
 			if tc.routeID != "" && api.creates != 0 {
 				t.Fatalf("posted %d creates for an adopting Route", api.creates)
@@ -399,5 +404,70 @@ func TestDeleteRightAfterCreate(t *testing.T) {
 	e.CreateGrace = time.Millisecond
 	if left := reconcileRoute(t, e, c); left != nil {
 		t.Fatalf("not released after the grace: %+v", left.Status.Conditions)
+	}
+}
+
+// TestCreateMarkerWithoutAnyRecord: the create's only record is the marker
+// written with the finalizer before the POST (every write after the POST
+// failed: a crash, an API server gone). The next reconcile takes the create
+// as pending, finds the route by its marker and never posts again; a create
+// that answered costs three API-server writes (marker with finalizer,
+// identity, status), and a second reconcile none.
+func TestCreateMarkerWithoutAnyRecord(t *testing.T) {
+	api := &fakeRoutes{routes: map[string]mailgun.Route{}}
+	route := testRoute()
+	e, c, _ := fakeEngine(t, api, route)
+	var patches int
+	failAfterFirst := true
+	e.Client = interceptor.NewClient(c.(client.WithWatch), interceptor.Funcs{
+		Patch: func(ctx context.Context, cl client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
+			patches++
+			if failAfterFirst && patches > 1 {
+				return errors.New("the API server is gone")
+			}
+			return cl.Patch(ctx, obj, p, opts...)
+		},
+		SubResourcePatch: func(ctx context.Context, cl client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+			patches++
+			if failAfterFirst {
+				return errors.New("the API server is gone")
+			}
+			return cl.SubResource(sub).Patch(ctx, obj, p, opts...)
+		},
+	})
+	r := reconcileRoute(t, e, c)
+	if api.creates != 1 || r.Annotations[CreateStartedAnnotation] == "" || r.Status.CreatedTime != nil || r.Status.CreatePendingSince != nil {
+		t.Fatalf("after the first reconcile: %d creates, annotations %v, status %+v; want 1 create recorded by its marker only",
+			api.creates, r.Annotations, r.Status.ManagedStatus)
+	}
+	failAfterFirst = false
+	r = reconcileRoute(t, e, c)
+	if api.creates != 1 || len(api.routes) != 1 {
+		t.Fatalf("the create recorded only by its marker was posted again: %d creates, %d routes", api.creates, len(api.routes))
+	}
+	if r.Status.Management != v1alpha1.ManagementCreated || r.Status.ID == "" || r.Status.CreatePendingSince != nil {
+		t.Fatalf("status %+v, want the found route as Created", r.Status.ManagedStatus)
+	}
+
+	// A fresh route: the writes of a create that answered.
+	api2 := &fakeRoutes{routes: map[string]mailgun.Route{}}
+	e2, c2, _ := fakeEngine(t, api2, testRoute())
+	writes := 0
+	count := interceptor.Funcs{
+		Patch: func(ctx context.Context, cl client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
+			writes++
+			return cl.Patch(ctx, obj, p, opts...)
+		},
+		SubResourcePatch: func(ctx context.Context, cl client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+			writes++
+			return cl.SubResource(sub).Patch(ctx, obj, p, opts...)
+		},
+	}
+	e2.Client = interceptor.NewClient(c2.(client.WithWatch), count)
+	if r := reconcileRoute(t, e2, c2); r.Status.CreatedTime == nil || writes != 3 {
+		t.Fatalf("a route create: %d API-server writes, want 3 (status %+v)", writes, r.Status.ManagedStatus)
+	}
+	if reconcileRoute(t, e2, c2); writes != 3 {
+		t.Fatalf("a reconcile in sync wrote %d times", writes-3)
 	}
 }
