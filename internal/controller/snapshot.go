@@ -3,8 +3,8 @@ package controller
 import (
 	"context"
 	"encoding/binary"
-	"hash/fnv"
 	"fmt"
+	"hash/fnv"
 	"sync"
 	"time"
 
