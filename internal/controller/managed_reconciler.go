@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -300,7 +301,9 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 }
 
 // CreateStartedAnnotation is the write-ahead marker of a create: when the
-// operator last began one (RFC 3339 with nanoseconds), written with the
+// operator last began one (RFC 3339 with nanoseconds) and for which object
+// (its UID, so that a copy or a restore of the resource, which has another
+// UID, never takes the original's create as its own), written with the
 // finalizer, before the POST. A create is pending while status records no
 // createdTime at or after it (see pendingFromMarker). It is left in place
 // after a create that answered: createdTime then says it is done.
@@ -316,7 +319,7 @@ func (e *Engine[T]) markCreate(ctx context.Context, obj T, at time.Time) error {
 	if ann == nil {
 		ann = map[string]string{}
 	}
-	ann[CreateStartedAnnotation] = at.UTC().Format(time.RFC3339Nano)
+	ann[CreateStartedAnnotation] = at.UTC().Format(time.RFC3339Nano) + " " + string(obj.GetUID())
 	if id := e.External.Identity(obj); id != "" {
 		ann[ExternalNameAnnotation] = id
 	}
@@ -362,11 +365,12 @@ func pendingFromMarker(obj v1alpha1.Managed) {
 	if st.CreatePendingSince != nil || !ok {
 		return
 	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
-		// Not ours (edited by hand): an unreadable marker is still a
-		// marker, so the create counts as pending, from now.
-		t = time.Now()
+	at, uid, _ := strings.Cut(v, " ")
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if err != nil || uid != string(obj.GetUID()) {
+		// Another object's marker (a copy, a restore: its identity comes
+		// from the external-name annotation), or not ours.
+		return
 	}
 	if st.CreatedTime != nil && !st.CreatedTime.Time.Before(t.Truncate(time.Second)) {
 		return

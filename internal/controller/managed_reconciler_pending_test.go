@@ -471,3 +471,40 @@ func TestCreateMarkerWithoutAnyRecord(t *testing.T) {
 		t.Fatalf("a reconcile in sync wrote %d times", writes-3)
 	}
 }
+
+// TestPendingFromMarker: when the create marker makes a create pending.
+func TestPendingFromMarker(t *testing.T) {
+	at := time.Date(2026, 1, 1, 10, 0, 0, 700_000_000, time.UTC)
+	mark := at.Format(time.RFC3339Nano) + " uid-1"
+	sec := func(d time.Duration) *metav1.Time { return &metav1.Time{Time: at.Truncate(time.Second).Add(d)} }
+	cases := []struct {
+		name    string
+		marker  string
+		created *metav1.Time
+		want    bool
+	}{
+		{name: "no marker", want: false},
+		{name: "marker, nothing recorded since", marker: mark, want: true},
+		{name: "created after the marker", marker: mark, created: sec(time.Second), want: false},
+		{name: "created within the marker's second (stored to the second)", marker: mark, created: sec(0), want: false},
+		{name: "an older create recorded, the new one not", marker: mark, created: sec(-time.Second), want: true},
+		{name: "another object's marker (a copy, a restore)", marker: at.Format(time.RFC3339Nano) + " uid-2", want: false},
+		{name: "not a marker", marker: "yesterday", want: false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := testRoute()
+			if tc.marker != "" {
+				r.Annotations = map[string]string{CreateStartedAnnotation: tc.marker}
+			}
+			r.Status.CreatedTime = tc.created
+			pendingFromMarker(r)
+			if got := r.Status.CreatePendingSince != nil; got != tc.want {
+				t.Fatalf("pending = %v, want %v", got, tc.want)
+			}
+			if tc.want && !r.Status.CreatePendingSince.Time.Equal(at) {
+				t.Fatalf("pending since %v, want the marker's %v", r.Status.CreatePendingSince.Time, at)
+			}
+		})
+	}
+}
