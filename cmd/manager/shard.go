@@ -70,6 +70,8 @@ func shardCache(o *cache.Options, sel labels.Selector) {
 	}
 	for _, obj := range []client.Object{&mailgunv1alpha1.MailgunAccount{}, &mailgunv1alpha1.MailgunDomain{},
 		&mailgunv1alpha1.Webhook{}, &mailgunv1alpha1.Route{}} {
-		o.ByObject[obj] = cache.ByObject{Label: sel}
+		by := o.ByObject[obj] // keyed by pointer: a fresh one is never there; kept for clarity
+		by.Label = sel
+		o.ByObject[obj] = by
 	}
 }
