@@ -70,8 +70,8 @@ func shardCache(o *cache.Options, sel labels.Selector) {
 	}
 	for _, obj := range []client.Object{&mailgunv1alpha1.MailgunAccount{}, &mailgunv1alpha1.MailgunDomain{},
 		&mailgunv1alpha1.Webhook{}, &mailgunv1alpha1.Route{}} {
-		by := o.ByObject[obj] // keyed by pointer: a fresh one is never there; kept for clarity
-		by.Label = sel
-		o.ByObject[obj] = by
+		// No Transform here: the cache's DefaultTransform (see
+		// controller.SetCacheTransforms) applies to these kinds too.
+		o.ByObject[obj] = cache.ByObject{Label: sel}
 	}
 }
