@@ -142,7 +142,35 @@ func newEngine[T v1alpha1.Managed](mgr manager.Manager, accounts *Accounts, o Op
 // primaryChanges lets through what needs a reconcile: a spec change, an
 // annotation change (a manual nudge) or a deletion, and not the operator's
 // own status and finalizer writes, which would otherwise loop.
-var primaryChanges = predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{})
+var primaryChanges = predicate.Or(predicate.GenerationChangedPredicate{}, userAnnotationChanges)
+
+// userAnnotationChanges lets through an annotation change other than the
+// operator's own bookkeeping (the create marker and the external name,
+// which it writes in the reconcile that needs them): each of those would
+// otherwise cost every created object one more reconcile, and a Mailgun
+// read, right after its create.
+var userAnnotationChanges = predicate.Funcs{
+	UpdateFunc: func(e event.UpdateEvent) bool {
+		return !onlyOwnAnnotationsChanged(e.ObjectOld.GetAnnotations(), e.ObjectNew.GetAnnotations())
+	},
+}
+
+// onlyOwnAnnotationsChanged says whether every key that differs between
+// old and new is one the operator writes itself (true when none differs).
+func onlyOwnAnnotationsChanged(old, new map[string]string) bool {
+	own := func(k string) bool { return k == CreateStartedAnnotation || k == ExternalNameAnnotation }
+	for k, v := range new {
+		if ov, ok := old[k]; (!ok || ov != v) && !own(k) {
+			return false
+		}
+	}
+	for k := range old {
+		if _, ok := new[k]; !ok && !own(k) {
+			return false
+		}
+	}
+	return true
+}
 
 // accountChanges lets through the account changes its objects act on: its
 // Ready status or reason, its spec, the address it records, its deletion.
