@@ -168,7 +168,14 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 
-	args := []string{"--sync-period=" + o.syncPeriod.String(), "--mailgun-requests-per-second=1000", "--mailgun-burst=1000",
+	// The manager's own metrics, plain http on loopback, for its Go heap.
+	metricsPort, err := harness.FreePort()
+	if err != nil {
+		return err
+	}
+	metricsURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)
+	args := []string{"--sync-period=" + o.syncPeriod.String(),
+		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", metricsPort), "--metrics-secure=false", "--mailgun-requests-per-second=1000", "--mailgun-burst=1000",
 		"--max-concurrent-reconciles=" + strconv.Itoa(o.concurrency)}
 	args = append(args, strings.Fields(o.managerArgs)...)
 	logf("starting the manager: %s (GOMEMLIMIT=%q)", strings.Join(args, " "), os.Getenv("GOMEMLIMIT"))
@@ -207,7 +214,8 @@ func run(ctx context.Context, o options) error {
 	// Idle: the manager with its caches synced and one account, settled.
 	time.Sleep(5 * time.Second)
 	idle := readMem(pid)
-	logf("manager idle: RSS %.1f MiB", mib(idle.rss))
+	idleHeap := goHeap(ctx, metricsURL)
+	logf("manager idle: RSS %.1f MiB, Go heap in use %.1f MiB", mib(idle.rss), mib(idleHeap))
 
 	if err := emu.ResetCalls(ctx); err != nil {
 		return err
@@ -255,6 +263,7 @@ func run(ctx context.Context, o options) error {
 	stopSampling()
 	cpuCold := cpuSeconds(pid) - cpu0
 	afterReady := readMem(pid)
+	readyHeap := goHeap(ctx, metricsURL)
 	st, err := emu.State(ctx)
 	if err != nil {
 		return err
@@ -305,6 +314,7 @@ func run(ctx context.Context, o options) error {
 	}
 	steadyWrites := w2.sub(w1)
 	end := readMem(pid)
+	endHeap := goHeap(ctx, metricsURL)
 	endConns := countConns(pid, emuPort(emu.URL), apiPort(cfg.Host))
 	periods := o.window.Seconds() / o.syncPeriod.Seconds()
 
@@ -330,6 +340,8 @@ func run(ctx context.Context, o options) error {
 		o.window, steady.TotalCalls, nonZero(steady.Calls), steadyWrites.managed(), steadyWrites.events())
 	fmt.Printf("manager RSS: idle %.1f MiB, all Ready %.1f MiB, end of steady window %.1f MiB, peak (VmHWM) %.1f MiB; per object %.2f KiB (end - idle)\n",
 		mib(idle.rss), mib(afterReady.rss), mib(end.rss), mib(end.hwm), float64(end.rss-idle.rss)/1024/float64(total))
+	fmt.Printf("manager Go heap in use (go_memstats_heap_inuse_bytes): idle %.1f MiB, all Ready %.1f MiB, end %.1f MiB; per object %.2f KiB (end - idle)\n",
+		mib(idleHeap), mib(readyHeap), mib(endHeap), float64(endHeap-idleHeap)/1024/float64(total))
 	fmt.Printf("manager TCP connections: peak while creating %d to the emulator, %d to the API server; at the end %d and %d\n",
 		peakConns.emulator, peakConns.api, endConns.emulator, endConns.api)
 	fmt.Println()
@@ -618,6 +630,29 @@ func readMem(pid int) mem {
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// goHeap reads go_memstats_heap_inuse_bytes from the manager's metrics; 0
+// when it cannot.
+func goHeap(ctx context.Context, url string) int64 {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return int64(f)
+		}
+	}
+	return 0
+}
 
 // cpuSeconds is the process's user+system CPU time (/proc/<pid>/stat,
 // fields 14 and 15, in clock ticks of 1/100 s on Linux).
