@@ -57,11 +57,14 @@ vet: ## Run go vet against code.
 .PHONY: test
 test: verify-generated fmt-check vet envtest ## Build the toolchain if needed, check generated code, vet, and run every test.
 	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" $(GO) test ./... -coverprofile cover.out
-	@# The Helm chart's tests, the contract tests against mailgun-go and the
-	@# benchmarks are modules of their own, so that Helm and mailgun-go never
-	@# enter the operator's go.mod.
+	@# The Helm chart's tests, the contract tests against mailgun-go, the
+	@# observability tests and the benchmarks are modules of their own, so
+	@# that Helm, mailgun-go and Prometheus never enter the operator's go.mod.
 	cd test/helm && $(GO) vet ./... && KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" $(GO) test ./...
 	cd test/contract && $(GO) vet ./... && $(GO) test ./...
+	@# The alert rules and the dashboard against Prometheus's engine and
+	@# parser (docs/observability.md), a module of its own for Prometheus.
+	cd test/observability && $(GO) vet ./... && $(GO) test ./...
 	cd test/bench && $(GO) vet ./...
 
 # make bench: our Mailgun client against mailgun-go (the test/bench module)
@@ -126,6 +129,22 @@ build-installer: manifests generate kubectl ## Write dist/crds.yaml (the CRDs) a
 	mkdir -p dist
 	"$(KUBECTL)" kustomize config/crd > dist/crds.yaml
 	"$(KUBECTL)" kustomize config/default | sed 's|image: controller:latest|image: $(IMG)|' > dist/install.yaml
+
+# make release VERSION=v0.2.0 writes the release artifacts to $(DIST):
+# crds.yaml, install.yaml (image $(IMG_REPO):$(VERSION)) and the Helm chart
+# packaged as mailgun-operator-0.2.0.tgz (appVersion v0.2.0, the same image),
+# each stamped with the version (hack/release.sh). It first checks that the
+# generated files are current. Push the image with
+# make docker-build docker-push IMG=$(IMG_REPO):$(VERSION).
+IMG_REPO ?= ghcr.io/mailgun-operator/mailgun-operator
+DIST ?= dist
+
+.PHONY: release
+release: verify-generated release-artifacts ## Write dist/ for VERSION=vX.Y.Z: crds.yaml, install.yaml and the chart .tgz, image $(IMG_REPO):$(VERSION).
+
+.PHONY: release-artifacts
+release-artifacts: kubectl ## The files of make release, without checking the generated files first.
+	GO="$(GO)" hack/release.sh "$(VERSION)" "$(IMG_REPO)" "$(DIST)" "$(KUBECTL)"
 
 ##@ Deployment
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Copies what `make manifests` generates into the Helm chart: the CRDs, and
-# the manager's RBAC rules into the ClusterRole template (everything after its
-# "rules:" line). test/install and test/helm check the two stay equal.
+# the manager's RBAC rules (hack/split-rbac writes them to the chart's
+# files/rbac/ and to config/namespaced). test/install and test/helm check
+# that they stay equal.
 #
 # The chart's CRDs carry helm.sh/resource-policy: keep: deleting a CRD deletes
 # every MailgunDomain, Webhook and Route with it, so no Helm operation may
@@ -14,9 +15,8 @@ for f in config/crd/bases/*.yaml; do
 	grep -q '^  annotations:$' "$f" || { echo "$f has no metadata.annotations to add helm.sh/resource-policy to" >&2; exit 1; }
 	sed '0,/^  annotations:$/s//  annotations:\n    helm.sh\/resource-policy: keep/' "$f" > "$chart/crds/$(basename "$f")"
 done
-tpl=$chart/templates/clusterrole.yaml
-{
-	sed '/^rules:$/q' "$tpl"
-	sed '1,/^rules:$/d' config/rbac/role.yaml
-} > "$tpl.tmp"
-mv "$tpl.tmp" "$tpl"
+# The manager's rules, split into those on namespaced resources (a Role in
+# each watched namespace in namespace mode) and those on cluster-scoped
+# ones, for the chart (files/rbac/, read by its RBAC templates) and for
+# config/namespaced.
+"${GO:-go}" run ./hack/split-rbac

@@ -8,7 +8,7 @@ make=${1:-make}
 cd "$(dirname "$0")/.."
 
 snapshot() {
-	find config/crd/bases config/rbac charts/mailgun-operator/crds charts/mailgun-operator/templates api -type f \( -name '*.yaml' -o -name 'zz_generated*.go' \) 2>/dev/null |
+	find config/crd/bases config/rbac charts/mailgun-operator/crds charts/mailgun-operator/templates charts/mailgun-operator/files config/namespaced api -type f \( -name '*.yaml' -o -name 'zz_generated*.go' \) 2>/dev/null |
 		LC_ALL=C sort | xargs -r sha256sum
 }
 

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -18,6 +20,10 @@ type flags struct {
 	secureMetrics bool
 	enableHTTP2   bool
 	leaderElect   bool
+
+	metricsCertPath string
+	metricsCertName string
+	metricsCertKey  string
 
 	leaderElectionNamespace string
 	leaseDuration           time.Duration
@@ -47,6 +53,11 @@ func registerFlags(fs *flag.FlagSet) *flags {
 	fs.BoolVar(&f.secureMetrics, "metrics-secure", true,
 		"Serve metrics over HTTPS, only to callers authorized to GET /metrics. false serves plain HTTP.")
 	fs.BoolVar(&f.enableHTTP2, "enable-http2", false, "Allow HTTP/2 on the metrics server.")
+	fs.StringVar(&f.metricsCertPath, "metrics-cert-path", "",
+		"Folder of the metrics server's certificate and key (a mounted TLS Secret); reloaded when they change. "+
+			"Empty: a self-signed certificate, which scrapers cannot verify.")
+	fs.StringVar(&f.metricsCertName, "metrics-cert-name", "tls.crt", "File name of the metrics certificate in --metrics-cert-path.")
+	fs.StringVar(&f.metricsCertKey, "metrics-cert-key", "tls.key", "File name of the metrics certificate's key in --metrics-cert-path.")
 	fs.BoolVar(&f.leaderElect, "leader-elect", false,
 		"Elect a leader so that only one of several replicas reconciles at a time.")
 	fs.StringVar(&f.leaderElectionNamespace, "leader-election-namespace", "",
@@ -98,6 +109,9 @@ func (f *flags) validate() error {
 	if f.leaderElect && !(f.retryPeriod > 0 && f.retryPeriod < f.renewDeadline && f.renewDeadline < f.leaseDuration) {
 		errs = append(errs, errors.New("leader election needs 0 < --leader-election-retry-period < --leader-election-renew-deadline < --leader-election-lease-duration"))
 	}
+	if f.metricsCertPath != "" && !f.secureMetrics {
+		errs = append(errs, errors.New("--metrics-cert-path needs --metrics-secure: plain-HTTP metrics use no certificate"))
+	}
 	if f.mailgunTimeout <= 0 {
 		errs = append(errs, errors.New("--mailgun-timeout must be positive"))
 	}
@@ -110,6 +124,21 @@ func (f *flags) validate() error {
 		errs = append(errs, fmt.Errorf("--mailgun-allowed-hosts: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// checkMetricsCert fails when --metrics-cert-path names files that are not
+// there: the metrics server would otherwise fall back to a self-signed
+// certificate without a word, and every verifying scrape would fail.
+func (f *flags) checkMetricsCert() error {
+	if f.metricsCertPath == "" {
+		return nil
+	}
+	for _, name := range []string{f.metricsCertName, f.metricsCertKey} {
+		if _, err := os.Stat(filepath.Join(f.metricsCertPath, name)); err != nil {
+			return fmt.Errorf("the metrics certificate: %w (see --metrics-cert-path, --metrics-cert-name, --metrics-cert-key)", err)
+		}
+	}
+	return nil
 }
 
 // allowedHosts parses --mailgun-allowed-hosts.

@@ -3,6 +3,8 @@ package main
 import (
 	"flag"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -26,6 +28,8 @@ func TestFlagValidation(t *testing.T) {
 		{"hosts with ports and IPv6", []string{"--mailgun-allowed-hosts=api.mailgun.net, proxy:8443,[::1]:9000"}, ""},
 		{"no allowed host would refuse every account", []string{"--mailgun-allowed-hosts= , "}, "--mailgun-allowed-hosts must name at least one host"},
 		{"a URL is not a host", []string{"--mailgun-allowed-hosts=https://api.mailgun.net"}, "--mailgun-allowed-hosts: allowed host"},
+		{"a metrics certificate", []string{"--metrics-cert-path=/certs", "--metrics-cert-name=cert.pem", "--metrics-cert-key=key.pem"}, ""},
+		{"a certificate for plain-HTTP metrics makes no sense", []string{"--metrics-cert-path=/certs", "--metrics-secure=false"}, "--metrics-cert-path needs --metrics-secure"},
 		{"every problem is reported at once", []string{"--sync-period=1s", "--mailgun-timeout=0s"}, "--mailgun-timeout must be positive"},
 	}
 	for _, tc := range cases {
@@ -66,5 +70,42 @@ func TestAllowedHostsDefault(t *testing.T) {
 	}
 	if f.mailgunAllowInsecureHTTP {
 		t.Error("http:// is allowed by default")
+	}
+}
+
+func TestCheckMetricsCert(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"tls.crt", "tls.key"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		reason string
+		f      flags
+		errHas string
+	}{
+		{"no path: the self-signed certificate", flags{}, ""},
+		{"both files there", flags{metricsCertPath: dir, metricsCertName: "tls.crt", metricsCertKey: "tls.key"}, ""},
+		{"the key is missing: no silent fallback to a self-signed certificate",
+			flags{metricsCertPath: dir, metricsCertName: "tls.crt", metricsCertKey: "key.pem"}, "key.pem"},
+		{"the folder is missing", flags{metricsCertPath: filepath.Join(dir, "nope"), metricsCertName: "tls.crt", metricsCertKey: "tls.key"}, "--metrics-cert-path"},
+	} {
+		err := tc.f.checkMetricsCert()
+		if (tc.errHas == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.errHas)) {
+			t.Errorf("%s: error %v, want one saying %q", tc.reason, err, tc.errHas)
+		}
+	}
+}
+
+func TestManagerOptionsMetricsCert(t *testing.T) {
+	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+	f := registerFlags(fs)
+	if err := fs.Parse([]string{"--metrics-bind-address=:8443", "--metrics-cert-path=/certs", "--metrics-cert-name=c.pem", "--metrics-cert-key=k.pem"}); err != nil {
+		t.Fatal(err)
+	}
+	m := managerOptions(f, newScheme()).Metrics
+	if m.CertDir != "/certs" || m.CertName != "c.pem" || m.KeyName != "k.pem" || !m.SecureServing {
+		t.Errorf("metrics options %+v: want the certificate of the flags, served securely", m)
 	}
 }

@@ -64,6 +64,9 @@ func run(args []string) error {
 	if err := f.validate(); err != nil {
 		return err
 	}
+	if err := f.checkMetricsCert(); err != nil {
+		return err
+	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
 	log.Info("starting mailgun-operator", "version", version)
@@ -140,6 +143,14 @@ func managerOptions(f *flags, scheme *runtime.Scheme) ctrl.Options {
 	if f.secureMetrics {
 		// Only a caller whose token may GET /metrics reads them.
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	if f.metricsCertPath != "" {
+		// A certificate scrapers can verify (the chart mounts a Secret,
+		// from cert-manager or the user); controller-runtime reloads it
+		// when the files change.
+		metricsOpts.CertDir = f.metricsCertPath
+		metricsOpts.CertName = f.metricsCertName
+		metricsOpts.KeyName = f.metricsCertKey
 	}
 	var cacheOpts cache.Options
 	if ns := f.watchedNamespaces(); len(ns) > 0 {

@@ -8,6 +8,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -32,9 +34,10 @@ func main() {
 
 // stack is what the demo started, stopped in reverse order.
 type stack struct {
-	cp       *harness.ControlPlane
-	emulator *harness.Emulator
-	manager  *harness.Process
+	cp         *harness.ControlPlane
+	emulator   *harness.Emulator
+	manager    *harness.Process
+	metricsURL string // the manager's /metrics, plain HTTP on loopback
 }
 
 func (s *stack) stop() {
@@ -72,7 +75,7 @@ func run(ctx context.Context) error {
 		return nil
 	}
 	step("Running. Poke at it with kubectl; Ctrl-C stops everything:")
-	fmt.Printf("  export KUBECONFIG=%s\n  %s/kubectl get mailgun -A\n", s.cp.Kubeconfig, assets)
+	fmt.Printf("  export KUBECONFIG=%s\n  %s/kubectl get mailgun -A\n  curl -s %s | grep ^mailgun_\n", s.cp.Kubeconfig, assets, s.metricsURL)
 	<-ctx.Done()
 	step("Stopping.")
 	return nil
@@ -95,8 +98,14 @@ func (s *stack) start(ctx context.Context, root, assets string) (err error) {
 	}
 	fmt.Println("  Mailgun API at", s.emulator.URL)
 	step("Starting the manager")
+	port, err := harness.FreePort()
+	if err != nil {
+		return err
+	}
+	s.metricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
 	s.manager, err = harness.StartManager(ctx, s.cp, manager, "manager",
-		[]string{"--dns-check-interval=2s", "--sync-period=30s"}, nil)
+		[]string{"--dns-check-interval=2s", "--sync-period=30s",
+			fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", port), "--metrics-secure=false"}, nil)
 	return err
 }
 
@@ -138,7 +147,42 @@ func show(ctx context.Context, root string, s *stack) error {
 	if err := k("wait", "--for=condition=DNSVerified", "mailgundomain/mg-example-com", "--timeout=60s"); err != nil {
 		return err
 	}
-	return k("get", "mailgundomain")
+	if err := k("get", "mailgundomain"); err != nil {
+		return err
+	}
+	return showMetrics(ctx, s.metricsURL)
+}
+
+// showMetrics prints the per-object series and the Mailgun request counts
+// from the manager's metrics, and where the alerts and the dashboard are.
+func showMetrics(ctx context.Context, url string) error {
+	step("Metrics at " + url + ": one series per object and condition, Mailgun requests by operation and status")
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot scrape the manager: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("cannot read the metrics: %w", err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(l, "mailgun_operator_object_condition{") ||
+			(strings.HasPrefix(l, "mailgun_requests_total{") && !strings.HasSuffix(l, " 0")) {
+			lines = append(lines, l)
+		}
+	}
+	fmt.Print(indent(strings.Join(lines, "\n")))
+	step("Alerts, dashboard and kube-state-metrics config (docs/observability.md)")
+	fmt.Print(indent(`alert rules:        config/prometheus/rules.yaml (chart: --set prometheusRule.enabled=true)
+Grafana dashboard:  config/grafana/mailgun-operator.json (chart: --set grafanaDashboard.enabled=true)
+kube-state-metrics: config/kube-state-metrics/custom-resource-state.yaml (chart: --set kubeStateMetrics.enabled=true)`))
+	return nil
 }
 
 func step(msg string) { fmt.Printf("\n==> %s\n", msg) }

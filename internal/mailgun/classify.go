@@ -2,6 +2,7 @@ package mailgun
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -33,7 +34,8 @@ const maxRetryDelay = time.Hour
 //	429 → ErrRateLimited, RetryAt from X-RateLimit-Reset, Retry-After or
 //	    the body's "retry-seconds"
 //	other 4xx → ErrInvalid
-//	5xx and anything else unexpected (1xx, 3xx) → ErrTransient
+//	3xx → ErrInvalid: the client never follows a redirect (see below)
+//	5xx and anything else unexpected (1xx) → ErrTransient
 //
 // body may be truncated by the caller; only its start is used.
 func Classify(op Operation, status int, header http.Header, body []byte) *Error {
@@ -60,6 +62,16 @@ func Classify(op Operation, status int, header http.Header, body []byte) *Error 
 	case status == http.StatusTooManyRequests:
 		e.kind = ErrRateLimited
 		e.RetryAt = resetTime(header, body, time.Now())
+	case status >= 300 && status <= 399:
+		// The client sends requests with RoundTrip, never through an
+		// http.Client, so a redirect is never followed: following one would
+		// carry the Authorization header (the API key) to wherever Location
+		// points, past the manager's --mailgun-allowed-hosts check. Mailgun
+		// documents no redirect (docs/mailgun-api.md, "Errors and status
+		// codes"), so one means the apiBaseURL is wrong (http:// on an
+		// https-only host, a proxy): permanent for this spec, not retried.
+		e.kind = ErrInvalid
+		e.Message = redirectMessage(status, header.Get("Location"))
 	case status == http.StatusBadRequest && containsFold(e.Message, "already exist"):
 		e.kind = ErrConflict
 	case status >= 400 && status <= 499:
@@ -68,6 +80,15 @@ func Classify(op Operation, status int, header http.Header, body []byte) *Error 
 		e.kind = ErrTransient
 	}
 	return e
+}
+
+// redirectMessage says that a redirect was refused and where it pointed.
+func redirectMessage(status int, location string) string {
+	if location == "" {
+		location = "none"
+	}
+	return sanitize(fmt.Sprintf("answered %d, a redirect, which is never followed (the API key would go with it): "+
+		"point the account's apiBaseURL at the API itself; Location: %s", status, location))
 }
 
 // errorMessage takes Mailgun's message from {"message": ...} (most

@@ -2,9 +2,12 @@ package mailgun_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strings"
@@ -493,4 +496,40 @@ func multipartFields(t *testing.T, contentType, body string) string {
 		pairs = append(pairs, url.QueryEscape(p.FormName())+"="+url.QueryEscape(string(v)))
 	}
 	return strings.Join(pairs, "&")
+}
+
+// TestRedirectNeverFollowed: an answer that redirects to another host (a
+// compromised or misconfigured apiBaseURL, a proxy) is not followed, so
+// the API key never reaches that host and the allowed-hosts check cannot
+// be bypassed; the call fails at once with ErrInvalid (not retried, even
+// for a read) and says where the redirect pointed.
+func TestRedirectNeverFollowed(t *testing.T) {
+	ctx := context.Background()
+	elsewhere := &replay{}
+	other := httptest.NewServer(elsewhere)
+	t.Cleanup(other.Close)
+	for _, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			c, a, rp := newReplay(t, testOptions(), answer{status: status, header: map[string]string{"Location": other.URL + "/v4/domains/example.com"}})
+			for name, call := range map[string]func() error{
+				"GetDomain (idempotent)": func() error { _, err := c.GetDomain(ctx, a, "example.com"); return err },
+				"CreateRoute":            func() error { _, err := c.CreateRoute(ctx, a, mailgun.RouteRequest{Expression: ptr("x")}); return err },
+			} {
+				before := len(rp.requests())
+				err := call()
+				if !errors.Is(err, mailgun.ErrInvalid) {
+					t.Fatalf("%s: error %v, want ErrInvalid", name, err)
+				}
+				if !strings.Contains(err.Error(), "never followed") || !strings.Contains(err.Error(), other.URL) {
+					t.Errorf("%s: error %q does not say the redirect to %s was not followed", name, err, other.URL)
+				}
+				if n := len(rp.requests()) - before; n != 1 {
+					t.Errorf("%s: %d requests to the account's host, want 1 (a redirect is not retried)", name, n)
+				}
+			}
+			if n := len(elsewhere.requests()); n != 0 {
+				t.Fatalf("the redirect target got %d requests (the API key went with them)", n)
+			}
+		})
+	}
 }

@@ -91,8 +91,8 @@ func TestRateLimitPause(t *testing.T) {
 	if w := metricValue(t, m, "mailgun_rate_limit_waits_total", map[string]string{"operation": "GetDomain"}); w != 3 {
 		t.Errorf("rate limit waits = %v, want 3", w)
 	}
-	if v := metricValue(t, m, "mailgun_requests_total", map[string]string{"operation": "GetDomain", "code": "4xx"}); v != 1 {
-		t.Errorf("4xx requests = %v, want 1", v)
+	if v := metricValue(t, m, "mailgun_requests_total", map[string]string{"operation": "GetDomain", "code": "429"}); v != 1 {
+		t.Errorf("429 requests = %v, want 1", v)
 	}
 	if v := metricValue(t, m, "mailgun_requests_total", map[string]string{"operation": "GetDomain", "code": "2xx"}); v != 2 {
 		t.Errorf("2xx requests = %v, want 2", v)

@@ -52,6 +52,30 @@ var _ = Describe("The metrics endpoint", func() {
 			g.Expect(body).To(MatchRegexp(`(?m)^mailgun_requests_total\{code="2xx",operation="GetDomain"\} [1-9]`))
 			g.Expect(body).To(MatchRegexp(`(?m)^mailgun_request_duration_seconds_bucket\{operation="GetDomain",le="\+Inf"\} [1-9]`))
 		}).WithTimeout(30 * time.Second).WithPolling(time.Second).Should(Succeed())
+
+		By("exporting the families test/observability checks the rules and dashboard against")
+		Eventually(func(g Gomega) { expectGoldenMetrics(g, scrape()) }).
+			WithTimeout(30 * time.Second).WithPolling(time.Second).Should(Succeed())
+
+		By("exporting one Ready series per object, and the kube-state-metrics config resolving on them")
+		items := listObjects(e.ns)
+		Expect(items).To(HaveLen(4))
+		expectKSMPathsResolve(Default, items)
+		// kubectl saw them Ready; the manager's cache may see its own
+		// status writes a moment later.
+		Eventually(func(g Gomega) {
+			body := scrape()
+			for _, o := range items {
+				name := o["metadata"].(map[string]any)["name"].(string)
+				g.Expect(body).To(ContainSubstring(conditionSeries(o["kind"].(string), e.ns, name, "Ready", "True", "Succeeded")))
+			}
+		}).WithTimeout(30 * time.Second).WithPolling(time.Second).Should(Succeed())
+
+		By("dropping a deleted object's series at the next scrape")
+		kubectl("delete", "route", "--all", "-n", e.ns, "--wait", "--timeout=120s")
+		Eventually(func(g Gomega) {
+			g.Expect(scrape()).NotTo(MatchRegexp(`mailgun_operator_object_condition\{kind="Route",[^}]*namespace="` + e.ns + `"`))
+		}).WithTimeout(30 * time.Second).WithPolling(time.Second).Should(Succeed())
 	})
 })
 

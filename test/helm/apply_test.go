@@ -2,7 +2,9 @@ package helm
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -11,6 +13,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // The ServiceMonitor CRD the monitored release needs. It is a hand-written
@@ -18,6 +23,10 @@ import (
 // their types, so that a misspelt field fails kubectl's strict field
 // validation; not the whole API.
 const serviceMonitorCRD = "testdata/servicemonitor-crd.yaml"
+
+// The cert-manager CRDs (Issuer, Certificate) the certified release needs:
+// a hand-written subset too.
+const certManagerCRDs = "testdata/cert-manager-crds.yaml"
 
 var (
 	crdsOnce      sync.Once
@@ -37,12 +46,15 @@ func installCRDs(t *testing.T) {
 		}
 		kubectl(t, "apply", "--server-side", "-f", filepath.Join(chartDir, "crds"))
 		kubectl(t, "apply", "--server-side", "-f", serviceMonitorCRD)
+		kubectl(t, "apply", "--server-side", "-f", certManagerCRDs)
 		kubectl(t, "wait", "--for=condition=Established", "--timeout=60s",
-			"crd/servicemonitors.monitoring.coreos.com", "crd/mailgunaccounts.mailgun.operator.dev",
+			"crd/servicemonitors.monitoring.coreos.com", "crd/issuers.cert-manager.io", "crd/certificates.cert-manager.io", "crd/mailgunaccounts.mailgun.operator.dev",
 			"crd/mailgundomains.mailgun.operator.dev", "crd/webhooks.mailgun.operator.dev", "crd/routes.mailgun.operator.dev")
 		// Established does not promise that discovery lists the kind yet;
 		// kubectl needs it there to map ServiceMonitor to a resource.
 		waitDiscovery(t, "monitoring.coreos.com", "servicemonitors")
+		waitDiscovery(t, "cert-manager.io", "certificates")
+		waitDiscovery(t, "cert-manager.io", "issuers")
 		crdsInstalled = true
 	})
 	if !crdsInstalled {
@@ -84,6 +96,13 @@ func TestApply(t *testing.T) {
 	for _, r := range allReleases {
 		t.Run(r.name, func(t *testing.T) {
 			restrictedNamespace(t, r.namespace)
+			// The manager's Roles go into the watched namespaces, which a
+			// dry run needs to exist.
+			if ns, ok := r.values["watchNamespaces"].([]any); ok {
+				for _, n := range ns {
+					ensureNamespace(t, fmt.Sprint(n))
+				}
+			}
 			ren := render(t, r)
 			file := writeTemp(t, "manifest.yaml", ren.manifest)
 			out := kubectl(t, "apply", "--server-side", "--dry-run=server", "--field-manager=helm", "-f", file)
@@ -101,6 +120,14 @@ func TestApply(t *testing.T) {
 				return strings.HasPrefix(s, "servicemonitor.monitoring.coreos.com/")
 			}) {
 				t.Errorf("the ServiceMonitor was not applied:\n%s", out)
+			}
+			if r.namespace == certified.namespace {
+				for _, kind := range []string{"certificate.cert-manager.io/", "issuer.cert-manager.io/",
+					"servicemonitor.monitoring.coreos.com/", "poddisruptionbudget.policy/"} {
+					if !slices.ContainsFunc(applied, func(s string) bool { return strings.HasPrefix(s, kind) }) {
+						t.Errorf("no %s was applied:\n%s", kind, out)
+					}
+				}
 			}
 			t.Logf("kubectl:\n%s", out)
 			applyNotes(t, ren.notes)
@@ -134,26 +161,84 @@ func TestDefaultsMatchKustomize(t *testing.T) {
 // the user to create are accepted by the API server (dry run).
 func applyNotes(t *testing.T, notes string) {
 	t.Helper()
-	secret := regexp.MustCompile(`(?m)^  kubectl -n (\S+) (create secret generic .*)$`).FindStringSubmatch(notes)
+	secret := regexp.MustCompile(`(?m)^  printf '%s' "\$MAILGUN_API_KEY" \| kubectl -n (\S+) (create secret generic .*)$`).FindStringSubmatch(notes)
 	account := regexp.MustCompile(`(?s)<<'YAML'\n(.*?)\n  YAML\n`).FindStringSubmatch(notes)
 	if secret == nil || account == nil {
 		t.Fatalf("NOTES.txt has no Secret command or no MailgunAccount:\n%s", notes)
 	}
 	ns := secret[1]
-	if ns != "default" {
-		if _, err := controlPlane(t).Kubectl(context.Background(), "get", "namespace", ns); err != nil {
-			kubectl(t, "create", "namespace", ns)
-		}
+	ensureNamespace(t, ns)
+	// The key comes on stdin, as printf gives it: no newline.
+	args := append([]string{"--kubeconfig", controlPlane(t).Kubeconfig, "-n", ns}, strings.Fields(secret[2])...)
+	cmd := exec.Command(filepath.Join(controlPlane(t).Assets, "kubectl"), append(args, "--dry-run=server", "-o", "jsonpath={.data.api-key}")...)
+	cmd.Stdin = strings.NewReader("key-0123")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the Secret command of NOTES.txt: %v: %s", err, out)
 	}
-	args := append([]string{"-n", ns}, strings.Fields(strings.ReplaceAll(secret[2], "<YOUR-MAILGUN-API-KEY>", "key-0123"))...)
-	kubectl(t, append(args, "--dry-run=server")...)
+	if got, _ := base64.StdEncoding.DecodeString(string(out)); string(got) != "key-0123" {
+		t.Errorf("the Secret of NOTES.txt holds %q (%s), want the key given on stdin", got, out)
+	}
 	var yml strings.Builder
 	for _, line := range strings.Split(account[1], "\n") {
 		fmt.Fprintln(&yml, strings.TrimPrefix(line, "  "))
 	}
 	file := writeTemp(t, "account.yaml", yml.String())
-	out := kubectl(t, "apply", "--server-side", "--dry-run=server", "-n", ns, "-f", file)
-	if !strings.Contains(out, "mailgunaccount.mailgun.operator.dev/default serverside-applied (server dry run)") {
+	out = []byte(kubectl(t, "apply", "--server-side", "--dry-run=server", "-n", ns, "-f", file))
+	if !strings.Contains(string(out), "mailgunaccount.mailgun.operator.dev/default serverside-applied (server dry run)") {
 		t.Errorf("the MailgunAccount of NOTES.txt was not applied:\n%s", out)
+	}
+}
+
+// ensureNamespace creates the namespace unless it exists.
+func ensureNamespace(t *testing.T, ns string) {
+	t.Helper()
+	if _, err := controlPlane(t).Kubectl(context.Background(), "get", "namespace", ns); err != nil {
+		kubectl(t, "create", "namespace", ns)
+	}
+}
+
+// TestNamespacedMatchesKustomize: a release watching the namespace
+// "mailgun" creates the objects `kubectl kustomize config/namespaced` does,
+// under the same names, with the same manager rules in the Role and the
+// ClusterRole (the kustomize overlay watches "mailgun").
+func TestNamespacedMatchesKustomize(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := controlPlane(t).Kubectl(ctx, "kustomize", filepath.Join(root, "config", "namespaced"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := release{name: "mailgun-operator", namespace: "mailgun-operator-system", values: map[string]any{"watchNamespaces": []any{"mailgun"}}}
+	r := render(t, rel)
+	var want []string
+	for _, obj := range decodeAll(t, out) {
+		k := obj["kind"]
+		if k == "Namespace" || k == "CustomResourceDefinition" {
+			continue
+		}
+		want = append(want, kindName(obj))
+		if k != "Role" && k != "ClusterRole" {
+			continue
+		}
+		var kust, chart rbacv1.ClusterRole // a Role has the same fields
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj, &kust); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range r.objects {
+			md, _ := o["metadata"].(map[string]any)
+			if o["kind"] == k && md["name"] == kust.Name && fmt.Sprint(md["namespace"]) == fmt.Sprint(obj["metadata"].(map[string]any)["namespace"]) {
+				if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o, &chart); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if !sameRules(chart.Rules, kust.Rules) {
+			t.Errorf("%s %s/%s: the chart's rules %+v, config/namespaced's %+v", k, kust.Namespace, kust.Name, chart.Rules, kust.Rules)
+		}
+	}
+	sort.Strings(want)
+	if got := r.names(); !slices.Equal(got, want) {
+		t.Errorf("the release watching mailgun and config/namespaced differ:\nchart:     %v\nkustomize: %v", got, want)
 	}
 }

@@ -39,7 +39,11 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	chartDir = filepath.Join(root, "charts", "mailgun-operator")
-	os.Exit(shared.Main(m))
+	code := shared.Main(m)
+	if managerBin != "" {
+		_ = os.RemoveAll(filepath.Dir(managerBin))
+	}
+	os.Exit(code)
 }
 
 // controlPlane starts the shared kube-apiserver and etcd, with the

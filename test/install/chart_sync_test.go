@@ -88,11 +88,14 @@ func yamlFiles(t *testing.T, dir string) []string {
 	return names
 }
 
-// TestChartManagerRulesMatchConfig compares the rules of the chart's
-// ClusterRole template with config/rbac/role.yaml, which controller-gen
-// writes from the +kubebuilder:rbac markers. The template keeps its rules
-// as plain YAML after the line "rules:", so this needs no Helm; test/helm
-// compares the rendered ClusterRole too.
+// TestChartManagerRulesMatchConfig compares the rules hack/split-rbac
+// wrote (the chart's files/rbac/ and config/namespaced) with
+// config/rbac/role.yaml, which controller-gen writes from the
+// +kubebuilder:rbac markers: the namespaced and the cluster-scoped rules
+// together are role.yaml's, each in role.yaml's order, and the Role and
+// the ClusterRole patch of config/namespaced hold the same as the chart.
+// test/helm renders the chart's RBAC and checks each rule's scope with a
+// real API server.
 func TestChartManagerRulesMatchConfig(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(root, "config", "rbac", "role.yaml"))
 	if err != nil {
@@ -105,24 +108,57 @@ func TestChartManagerRulesMatchConfig(t *testing.T) {
 	if len(want.Rules) == 0 {
 		t.Fatal("config/rbac/role.yaml has no rules")
 	}
+	read := func(rel string, into any) {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(root, rel))
+		if err != nil {
+			t.Fatalf("%v; %s", err, syncCRDs)
+		}
+		if err := yaml.UnmarshalStrict(b, into); err != nil {
+			t.Fatalf("%s: %v", rel, err)
+		}
+	}
+	var namespaced, cluster struct {
+		Rules []rbacv1.PolicyRule `json:"rules"`
+	}
+	read(filepath.Join(chartDir, "files", "rbac", "namespaced-rules.yaml"), &namespaced)
+	read(filepath.Join(chartDir, "files", "rbac", "cluster-rules.yaml"), &cluster)
+	// Merge the two back in role.yaml's order.
+	var merged []rbacv1.PolicyRule
+	n, c := namespaced.Rules, cluster.Rules
+	for _, r := range want.Rules {
+		switch {
+		case len(n) > 0 && reflect.DeepEqual(n[0], r):
+			merged, n = append(merged, r), n[1:]
+		case len(c) > 0 && reflect.DeepEqual(c[0], r):
+			merged, c = append(merged, r), c[1:]
+		}
+	}
+	if len(n) > 0 || len(c) > 0 || !reflect.DeepEqual(merged, want.Rules) {
+		t.Errorf("charts/mailgun-operator/files/rbac/ differ from config/rbac/role.yaml; %s\nnamespaced: %+v\ncluster:    %+v\nconfig:     %+v",
+			syncCRDs, namespaced.Rules, cluster.Rules, want.Rules)
+	}
 
-	tpl := filepath.Join(chartDir, "templates", "clusterrole.yaml")
-	b, err = os.ReadFile(filepath.Join(root, tpl))
+	var role rbacv1.Role
+	read(filepath.Join("config", "namespaced", "watched", "manager_role.yaml"), &role)
+	if !reflect.DeepEqual(role.Rules, namespaced.Rules) {
+		t.Errorf("config/namespaced/watched/manager_role.yaml differs from the chart's namespaced rules; %s", syncCRDs)
+	}
+	b, err = os.ReadFile(filepath.Join(root, "config", "namespaced", "manager_role_patch.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rules, found := strings.Cut(string(b), "\nrules:\n")
-	if !found || strings.Contains(rules, "{{") {
-		t.Fatalf("%s must end with its rules as plain YAML after a line \"rules:\"", tpl)
-	}
-	var got struct {
-		Rules []rbacv1.PolicyRule `json:"rules"`
-	}
-	if err := yaml.UnmarshalStrict([]byte("rules:\n"+rules), &got); err != nil {
-		t.Fatalf("%s: %v", tpl, err)
-	}
-	if !reflect.DeepEqual(got.Rules, want.Rules) {
-		t.Errorf("the rules of %s differ from config/rbac/role.yaml; copy them from there (everything after \"rules:\")\nchart:  %+v\nconfig: %+v",
-			tpl, got.Rules, want.Rules)
+	if len(cluster.Rules) == 0 {
+		if !bytes.Contains(b, []byte("$patch: delete")) {
+			t.Errorf("no cluster-scoped rules, but config/namespaced/manager_role_patch.yaml does not delete the ClusterRole; %s", syncCRDs)
+		}
+	} else {
+		var patch rbacv1.ClusterRole
+		if err := yaml.UnmarshalStrict(b, &patch); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(patch.Rules, cluster.Rules) {
+			t.Errorf("config/namespaced/manager_role_patch.yaml differs from the chart's cluster-scoped rules; %s", syncCRDs)
+		}
 	}
 }

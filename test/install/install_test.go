@@ -13,6 +13,7 @@
 package install_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,9 +22,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
@@ -315,6 +318,228 @@ func assertManager(t *testing.T, objs []map[string]any) {
 			if p.HostPort != 0 {
 				t.Errorf("container %s uses host port %d", c.Name, p.HostPort)
 			}
+		}
+	}
+}
+
+// TestNamespacedOverlay applies config/namespaced (namespace mode, least
+// privilege) as TestKustomizeOverlay does config/default: the manager
+// watches the namespace "mailgun", where a Role gives it its namespaced
+// rights, and no ClusterRole bound to it grants Secrets, Events or the
+// custom resources.
+func TestNamespacedOverlay(t *testing.T) {
+	prepare(t)
+	const watched = "mailgun"
+	if _, err := shared.Get(t).Kubectl(context.Background(), "get", "namespace", watched); err != nil {
+		kubectl(t, "create", "namespace", watched)
+	}
+	dir := t.TempDir()
+	base, err := filepath.Rel(dir, filepath.Join(root, "config", "namespaced"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTemp(t, dir, "kustomization.yaml", fmt.Sprintf(`resources:
+- %s
+images:
+- name: controller
+  newName: %s
+  newTag: %s
+`, filepath.ToSlash(base), imgName, imgTag))
+	objs := decodeAll(t, kubectl(t, "kustomize", dir))
+	dryRun(t, len(objs), "-k", dir)
+	assertManager(t, objs)
+
+	const sa = "mailgun-operator-controller-manager"
+	roles := map[string]rbacv1.ClusterRole{} // ClusterRoles and Roles by kind/namespace/name
+	var bindings []rbacv1.RoleBinding        // RoleBindings and ClusterRoleBindings alike
+	var args []string
+	for _, obj := range objs {
+		kind, _ := obj["kind"].(string)
+		switch kind {
+		case "Role", "ClusterRole":
+			var r rbacv1.ClusterRole
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj, &r); err != nil {
+				t.Fatal(err)
+			}
+			roles[kind+"/"+r.Namespace+"/"+r.Name] = r
+		case "RoleBinding", "ClusterRoleBinding":
+			var b rbacv1.RoleBinding
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj, &b); err != nil {
+				t.Fatal(err)
+			}
+			bindings = append(bindings, b)
+		case "Deployment":
+			var d appsv1.Deployment
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj, &d); err != nil {
+				t.Fatal(err)
+			}
+			args = d.Spec.Template.Spec.Containers[0].Args
+		}
+	}
+	if !slices.Contains(args, "--namespaces="+watched) {
+		t.Errorf("the manager's args %q lack --namespaces=%s", args, watched)
+	}
+	var inWatched bool
+	for _, b := range bindings {
+		if len(b.Subjects) != 1 || b.Subjects[0].Name != sa || b.Subjects[0].Namespace != namespace {
+			continue
+		}
+		role, ok := roles[b.RoleRef.Kind+"/"+b.Namespace+"/"+b.RoleRef.Name]
+		if b.RoleRef.Kind == "ClusterRole" {
+			role, ok = roles["ClusterRole//"+b.RoleRef.Name]
+		}
+		if !ok {
+			t.Errorf("%s/%s binds %s %s, which the overlay lacks", b.Namespace, b.Name, b.RoleRef.Kind, b.RoleRef.Name)
+			continue
+		}
+		for _, r := range role.Rules {
+			for _, g := range r.APIGroups {
+				for _, res := range r.Resources {
+					ns := g == "mailgun.operator.dev" || (g == "" && (res == "secrets" || res == "events"))
+					switch {
+					case ns && b.Namespace == watched:
+						inWatched = true
+					case ns && b.Namespace != namespace:
+						// a RoleBinding elsewhere, or a ClusterRoleBinding
+						t.Errorf("%q binds %s %s, which grants %s %q outside the watched namespace", b.Namespace+"/"+b.Name, b.RoleRef.Kind, b.RoleRef.Name, g, res)
+					}
+				}
+			}
+		}
+	}
+	if !inWatched {
+		t.Errorf("no RoleBinding in %s gives the manager its rights there", watched)
+	}
+}
+
+// TestMetricsCertComponent applies config/default with the component
+// config/components/metrics-cert (dry run, with hand-written subsets of the
+// cert-manager and ServiceMonitor CRDs from test/helm/testdata): the
+// manager mounts the Secret cert-manager writes and serves it, the
+// Certificate is issued for the metrics Service's DNS name, and the
+// ServiceMonitor verifies that name with that Secret's ca.crt.
+func TestMetricsCertComponent(t *testing.T) {
+	prepare(t)
+	for _, f := range []string{"cert-manager-crds.yaml", "servicemonitor-crd.yaml"} {
+		kubectl(t, "apply", "--server-side", "-f", filepath.Join(root, "test", "helm", "testdata", f))
+	}
+	kubectl(t, "wait", "--for=condition=Established", "--timeout=60s",
+		"crd/certificates.cert-manager.io", "crd/issuers.cert-manager.io", "crd/servicemonitors.monitoring.coreos.com")
+	waitServed(t, "certificates.cert-manager.io", "issuers.cert-manager.io", "servicemonitors.monitoring.coreos.com")
+
+	dir := t.TempDir()
+	rel := func(p ...string) string {
+		r, err := filepath.Rel(dir, filepath.Join(append([]string{root}, p...)...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return filepath.ToSlash(r)
+	}
+	writeTemp(t, dir, "kustomization.yaml", fmt.Sprintf(`resources:
+- %s
+components:
+- %s
+images:
+- name: controller
+  newName: %s
+  newTag: %s
+`, rel("config", "default"), rel("config", "components", "metrics-cert"), imgName, imgTag))
+	objs := decodeAll(t, kubectl(t, "kustomize", dir))
+	dryRun(t, len(objs), "-k", dir)
+	assertManager(t, objs)
+
+	var (
+		d    appsv1.Deployment
+		svc  corev1.Service
+		cert struct {
+			Spec struct {
+				SecretName string
+				DNSNames   []string `json:"dnsNames"`
+			}
+		}
+		monitor struct {
+			Spec struct {
+				Endpoints []struct {
+					TLSConfig struct {
+						ServerName         string `json:"serverName"`
+						InsecureSkipVerify bool   `json:"insecureSkipVerify"`
+						CA                 struct {
+							Secret struct{ Name, Key string }
+						} `json:"ca"`
+					} `json:"tlsConfig"`
+				}
+			}
+		}
+	)
+	for _, obj := range objs {
+		b, err := yaml.Marshal(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var into any
+		switch obj["kind"] {
+		case "Deployment":
+			into = &d
+		case "Service":
+			into = &svc
+		case "Certificate":
+			into = &cert
+		case "ServiceMonitor":
+			into = &monitor
+		default:
+			continue
+		}
+		if err := yaml.Unmarshal(b, into); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := d.Spec.Template.Spec.Containers[0]
+	if !slices.Contains(c.Args, "--metrics-cert-path=/etc/mailgun-operator/metrics-cert") {
+		t.Errorf("the manager's args %q lack --metrics-cert-path", c.Args)
+	}
+	var mounted bool
+	for _, v := range d.Spec.Template.Spec.Volumes {
+		for _, m := range c.VolumeMounts {
+			if v.Secret != nil && v.Secret.SecretName == cert.Spec.SecretName && m.Name == v.Name && m.MountPath == "/etc/mailgun-operator/metrics-cert" {
+				mounted = true
+			}
+		}
+	}
+	if !mounted || cert.Spec.SecretName == "" {
+		t.Errorf("the manager does not mount the Certificate's Secret %q at its --metrics-cert-path: %+v %+v", cert.Spec.SecretName, d.Spec.Template.Spec.Volumes, c.VolumeMounts)
+	}
+	serverName := svc.Name + "." + svc.Namespace + ".svc"
+	if !slices.Contains(cert.Spec.DNSNames, serverName) {
+		t.Errorf("the Certificate's dnsNames %v lack the metrics Service's %s", cert.Spec.DNSNames, serverName)
+	}
+	if len(monitor.Spec.Endpoints) != 1 {
+		t.Fatalf("the ServiceMonitor has %d endpoints", len(monitor.Spec.Endpoints))
+	}
+	tc := monitor.Spec.Endpoints[0].TLSConfig
+	if tc.ServerName != serverName || tc.CA.Secret.Name != cert.Spec.SecretName || tc.CA.Secret.Key != "ca.crt" || tc.InsecureSkipVerify {
+		t.Errorf("the ServiceMonitor's tlsConfig %+v: want serverName %s and ca.crt of %s, verified", tc, serverName, cert.Spec.SecretName)
+	}
+}
+
+// waitServed polls discovery until it lists every resource (as
+// kubectl api-resources names them), for the custom resources a dry run
+// is about to use.
+func waitServed(t *testing.T, names ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cache := t.TempDir()
+	for {
+		out, err := shared.Get(t).Kubectl(ctx, "api-resources", "--cache-dir", cache, "-o", "name")
+		fields := strings.Fields(out)
+		missing := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return slices.Contains(fields, n) })
+		if err == nil && len(missing) == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("discovery does not list %v: %v", missing, err)
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }

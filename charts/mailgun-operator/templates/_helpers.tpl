@@ -34,6 +34,9 @@ helm.sh/chart: {{ include "mailgun-operator.chart" . }}
 {{ include "mailgun-operator.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -79,6 +82,32 @@ fail with these messages.
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) }}
 {{- fail "metrics.serviceMonitor.enabled=true needs metrics.enabled=true: the ServiceMonitor scrapes the metrics Service, which exists only when metrics are on" }}
 {{- end }}
+{{- if and .Values.metrics.tls.secretName .Values.metrics.tls.certManager.enabled }}
+{{- fail "metrics.tls.secretName and metrics.tls.certManager.enabled are two sources of the metrics certificate: choose one" }}
+{{- end }}
+{{- if and (include "mailgun-operator.metricsCertSecret" .) (not .Values.metrics.secure) }}
+{{- fail "a metrics certificate (metrics.tls) needs metrics.secure=true: plain-HTTP metrics use none" }}
+{{- end }}
+{{- if and .Values.metrics.enabled .Values.metrics.secure .Values.metrics.serviceMonitor.enabled (not .Values.metrics.serviceMonitor.tlsConfig) (not (include "mailgun-operator.metricsCertSecret" .)) }}
+{{- fail "the ServiceMonitor cannot verify the manager's self-signed metrics certificate: set metrics.tls.certManager.enabled=true (cert-manager issues one) or metrics.tls.secretName (a TLS Secret with ca.crt), or choose metrics.serviceMonitor.tlsConfig yourself (insecureSkipVerify: true skips verification)" }}
+{{- end }}
+{{- range .Values.extraEnv }}
+{{- if and (eq (toString .name) "GOMEMLIMIT") $.Values.goMemLimit }}
+{{- fail "GOMEMLIMIT is in extraEnv and goMemLimit is set: set goMemLimit to \"\" to use yours" }}
+{{- end }}
+{{- end }}
+{{- if .Values.leaderElection.enabled }}
+{{- $lease := include "mailgun-operator.seconds" .Values.leaderElection.leaseDuration | float64 }}
+{{- $renew := include "mailgun-operator.seconds" .Values.leaderElection.renewDeadline | float64 }}
+{{- $retry := include "mailgun-operator.seconds" .Values.leaderElection.retryPeriod | float64 }}
+{{- if not (and (gt $retry 0.0) (lt $retry $renew) (lt $renew $lease)) }}
+{{- fail (printf "leader election needs 0 < retryPeriod (%s) < renewDeadline (%s) < leaseDuration (%s); the manager would refuse to start" .Values.leaderElection.retryPeriod .Values.leaderElection.renewDeadline .Values.leaderElection.leaseDuration) }}
+{{- end }}
+{{- end }}
+{{- $pdb := .Values.podDisruptionBudget }}
+{{- if and $pdb.enabled (gt (int .Values.replicaCount) 1) (not (kindIs "string" $pdb.minAvailable)) (ge (int $pdb.minAvailable) (int .Values.replicaCount)) }}
+{{- fail (printf "podDisruptionBudget.minAvailable %d with replicaCount %d would block every node drain: use fewer than the replicas" (int $pdb.minAvailable) (int .Values.replicaCount)) }}
+{{- end }}
 {{- if and (gt (int .Values.replicaCount) 1) (not .Values.leaderElection.enabled) }}
 {{- fail "replicaCount > 1 needs leaderElection.enabled=true: without leader election every replica reconciles and they fight over Mailgun" }}
 {{- end }}
@@ -96,4 +125,68 @@ pass the 63 characters a Service name may have.
 {{- $name = printf "%s-metrics" ($full | trunc 55 | trimSuffix "-") }}
 {{- end }}
 {{- $name }}
+{{- end }}
+
+{{/*
+The Secret with the metrics server's certificate: metrics.tls.secretName,
+or the one cert-manager writes for the chart's Certificate; empty when the
+manager uses its self-signed certificate.
+*/}}
+{{- define "mailgun-operator.metricsCertSecret" -}}
+{{- if and .Values.metrics.enabled .Values.metrics.tls.secretName }}
+{{- .Values.metrics.tls.secretName }}
+{{- else if and .Values.metrics.enabled .Values.metrics.tls.certManager.enabled }}
+{{- include "mailgun-operator.fullname" . }}-metrics-cert
+{{- end }}
+{{- end }}
+
+{{- define "mailgun-operator.metricsCertPath" -}}
+/etc/mailgun-operator/metrics-cert
+{{- end }}
+
+{{/*
+The name the metrics certificate is issued for and the ServiceMonitor
+verifies: the metrics Service's in-cluster DNS name.
+*/}}
+{{- define "mailgun-operator.metricsServerName" -}}
+{{ include "mailgun-operator.metricsServiceName" . }}.{{ .Release.Namespace }}.svc
+{{- end }}
+
+{{/*
+GOMEMLIMIT for the manager: with goMemLimit "auto", 90% of
+resources.limits.memory in bytes (the rest is for what the Go runtime does
+not count: stacks, the binary, fragmentation), nothing without a limit;
+otherwise goMemLimit itself ("" for none).
+*/}}
+{{- define "mailgun-operator.goMemLimit" -}}
+{{- if eq (toString .Values.goMemLimit) "auto" }}
+{{- $mem := dig "limits" "memory" "" (.Values.resources | default dict) }}
+{{- if kindIs "float64" $mem }}{{ $mem = printf "%.0f" $mem }}{{ end }}
+{{- $mem = toString $mem }}
+{{- if $mem }}
+{{- if not (regexMatch "^[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?$" $mem) }}
+{{- fail (printf "goMemLimit auto cannot read resources.limits.memory %q (use a whole number with Ki, Mi, Gi, Ti, k, M, G or T): set goMemLimit yourself, for example 230MiB" $mem) }}
+{{- end }}
+{{- $digits := regexFind "^[0-9]+" $mem }}
+{{- $unit := trimPrefix $digits $mem }}
+{{- $mult := get (dict "" 1 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000) $unit }}
+{{- mulf (float64 $digits) $mult 0.9 | floor | int64 }}
+{{- end }}
+{{- else }}
+{{- .Values.goMemLimit }}
+{{- end }}
+{{- end }}
+
+{{/*
+The seconds of a Go duration such as 15s, 1m30s or 500ms (values.schema.json
+has checked its form).
+*/}}
+{{- define "mailgun-operator.seconds" -}}
+{{- $total := 0.0 }}
+{{- $units := dict "h" 3600.0 "m" 60.0 "s" 1.0 "ms" 0.001 "us" 0.000001 "µs" 0.000001 "ns" 0.000000001 }}
+{{- range regexFindAll "[0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h)" (toString .) -1 }}
+{{- $num := regexFind "^[0-9]+(\\.[0-9]+)?" . }}
+{{- $total = addf $total (mulf (float64 $num) (get $units (trimPrefix $num .))) }}
+{{- end }}
+{{- $total }}
 {{- end }}
