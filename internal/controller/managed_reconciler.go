@@ -134,7 +134,15 @@ func (e *Engine[T]) sync(ctx context.Context, obj T, orig *T) outcome {
 	if !obs.exists {
 		return e.create(ctx, acct, obj, orig)
 	}
+	wasPending := obj.GetManagedStatus().CreatePendingSince != nil
 	e.own(obj, found, nil)
+	if wasPending && markerOutstanding(obj) {
+		// A pending create known only by its marker is resolved: the
+		// marker goes, or every reconcile would search for it again.
+		if err := e.unmarkCreate(ctx, obj, orig); err != nil {
+			return classify(err, time.Now())
+		}
+	}
 	if err := e.recordIdentity(ctx, obj, orig); err != nil {
 		return classify(err, time.Now())
 	}
@@ -359,23 +367,45 @@ func (e *Engine[T]) unmarkCreate(ctx context.Context, obj T, orig *T) error {
 // truncated to the second: a create answered within the same second as it
 // began reads as done, as it is. Status written since then already says
 // pending (createPendingSince) when the create's outcome is unknown.
+//
+// A new create never begins within the create grace of the last createdTime
+// (inGrace), so the truncation cannot hide one.
 func pendingFromMarker(obj v1alpha1.Managed) {
 	st := obj.GetManagedStatus()
-	v, ok := obj.GetAnnotations()[CreateStartedAnnotation]
-	if st.CreatePendingSince != nil || !ok {
+	if st.CreatePendingSince != nil {
 		return
+	}
+	if t, ok := outstandingMarker(obj); ok {
+		st.CreatePendingSince = &metav1.Time{Time: t}
+	}
+}
+
+// outstandingMarker returns the time of obj's own create marker when status
+// does not show that create as done.
+func outstandingMarker(obj v1alpha1.Managed) (time.Time, bool) {
+	v, ok := obj.GetAnnotations()[CreateStartedAnnotation]
+	if !ok {
+		return time.Time{}, false
 	}
 	at, uid, _ := strings.Cut(v, " ")
 	t, err := time.Parse(time.RFC3339Nano, at)
 	if err != nil || uid != string(obj.GetUID()) {
 		// Another object's marker (a copy, a restore: its identity comes
 		// from the external-name annotation), or not ours.
-		return
+		return time.Time{}, false
 	}
+	st := obj.GetManagedStatus()
 	if st.CreatedTime != nil && !st.CreatedTime.Time.Before(t.Truncate(time.Second)) {
-		return
+		return time.Time{}, false
 	}
-	st.CreatePendingSince = &metav1.Time{Time: t}
+	return t, true
+}
+
+// markerOutstanding says whether obj carries a create marker that status
+// does not show as done.
+func markerOutstanding(obj v1alpha1.Managed) bool {
+	_, ok := outstandingMarker(obj)
+	return ok
 }
 
 // recordIdentity writes the Mailgun object's identity into the

@@ -448,6 +448,13 @@ func TestCreateMarkerWithoutAnyRecord(t *testing.T) {
 	if r.Status.Management != v1alpha1.ManagementCreated || r.Status.ID == "" || r.Status.CreatePendingSince != nil {
 		t.Fatalf("status %+v, want the found route as Created", r.Status.ManagedStatus)
 	}
+	if _, marked := r.Annotations[CreateStartedAnnotation]; marked {
+		t.Fatal("the resolved create's marker is still there: every reconcile would search for it again")
+	}
+	r = reconcileRoute(t, e, c)
+	if r.Status.CreatePendingSince != nil || api.creates != 1 {
+		t.Fatalf("a third reconcile took the create as pending again (%+v, %d creates)", r.Status.ManagedStatus, api.creates)
+	}
 
 	// A fresh route: the writes of a create that answered.
 	api2 := &fakeRoutes{routes: map[string]mailgun.Route{}}
