@@ -386,3 +386,70 @@ func TestRouteFingerprintMatchesDiff(t *testing.T) {
 		}
 	}
 }
+
+// snapDomains is a domainAPI for drift checks: one domain, counted reads,
+// a list that can fail. Other calls are not expected (the embedded nil
+// interface would panic).
+type snapDomains struct {
+	domainAPI
+	dom, listed mailgun.Domain
+	lists, gets int
+	listErr     error
+}
+
+func (f *snapDomains) ListDomains(context.Context, mailgun.Account, mailgun.ListOptions) (mailgun.DomainPage, error) {
+	f.lists++
+	if f.listErr != nil {
+		return mailgun.DomainPage{}, f.listErr
+	}
+	return mailgun.DomainPage{TotalCount: 1, Items: []mailgun.Domain{f.listed}}, nil
+}
+
+func (f *snapDomains) GetDomain(context.Context, mailgun.Account, string) (mailgun.DomainInfo, error) {
+	f.gets++
+	return mailgun.DomainInfo{Domain: f.dom}, nil
+}
+
+// TestDomainDriftCheckFromSnapshot: a verified domain in sync in the
+// domains list costs no read of its own; a difference in the list, a
+// failing list or an unverified domain is read by itself before anything
+// is decided.
+func TestDomainDriftCheckFromSnapshot(t *testing.T) {
+	inSync := mailgun.Domain{Name: "mg.example.com", State: "active", SpamAction: "tag"}
+	cases := []struct {
+		name     string
+		listed   mailgun.Domain
+		listErr  error
+		state    string // in status
+		wantGets int
+	}{
+		{name: "in sync in the list: no GET", listed: inSync, state: "active", wantGets: 0},
+		{name: "drift in the list only: the GET says in sync", listed: mailgun.Domain{Name: "mg.example.com", State: "active", SpamAction: "block"},
+			state: "active", wantGets: 1},
+		{name: "unverified in the list: read by itself", listed: mailgun.Domain{Name: "mg.example.com", State: "unverified", SpamAction: "tag"},
+			state: "active", wantGets: 1},
+		{name: "list fails 5xx: read by itself", listErr: mailgun.Classify(mailgun.OpListDomains, 503, nil, nil), state: "active", wantGets: 1},
+		{name: "unverified in status: no list", listed: inSync, state: "unverified", wantGets: 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			api := &snapDomains{dom: inSync, listed: tc.listed, listErr: tc.listErr}
+			x := &domainExternal{api: api, snapshots: NewSnapshots(time.Minute), dnsCheckInterval: time.Hour}
+			d := &v1alpha1.MailgunDomain{ObjectMeta: metav1.ObjectMeta{Name: "d", Namespace: "ns", UID: "uid-d"},
+				Spec: v1alpha1.MailgunDomainSpec{DomainName: "mg.example.com", SpamAction: "tag"}}
+			d.Status.State = tc.state
+			d.Status.CreatedTime = &metav1.Time{Time: time.Now().Add(-time.Hour)}
+			x.lastCheck = map[types.UID]time.Time{d.UID: time.Now()} // no DNS re-check for an unverified one
+			obs, err := x.Observe(context.Background(), mailgun.Account{}, d)
+			if err != nil || !obs.exists || !obs.upToDate {
+				t.Fatalf("observation %+v, %v; want in sync", obs, err)
+			}
+			if api.gets != tc.wantGets {
+				t.Fatalf("GETs = %d, want %d", api.gets, tc.wantGets)
+			}
+			if tc.state != "active" && api.lists != 0 {
+				t.Fatalf("an unverified domain read the list (%d)", api.lists)
+			}
+		})
+	}
+}
