@@ -94,6 +94,17 @@ func (e *Engine[T]) finish(ctx context.Context, orig, obj T, out outcome) (ctrl.
 	if err := e.patchStatus(ctx, orig, obj); err != nil {
 		return ctrl.Result{}, err
 	}
+	if st.CreatePendingSince == nil && obj.GetDeletionTimestamp().IsZero() && markerOutstanding(obj) {
+		// Status, now written, says no create is pending, yet the marker
+		// is not covered by createdTime: the create it stands for was
+		// resolved another way (an adopted object found again, a create
+		// that made nothing). Only now may the marker go; should this
+		// write fail, the next reconcile takes the create as pending
+		// again and searches for it: a wait, never a second object.
+		if err := e.unmarkCreate(ctx, obj, &orig); err != nil {
+			logf.FromContext(ctx).V(1).Info("cannot remove the resolved create marker", "error", err.Error())
+		}
+	}
 	if out.err != nil {
 		logf.FromContext(ctx).V(1).Info("reconcile did not complete", "reason", out.reason, "error", out.err.Error())
 		if out.phase == phaseStalled {
@@ -134,15 +145,11 @@ func (e *Engine[T]) sync(ctx context.Context, obj T, orig *T) outcome {
 	if !obs.exists {
 		return e.create(ctx, acct, obj, orig)
 	}
-	wasPending := obj.GetManagedStatus().CreatePendingSince != nil
+	// A pending create that is found is resolved in status (own sets
+	// createdTime). The marker stays until that status is written (see
+	// finish): removed before, a lost status write would leave no record
+	// of the create at all, and the next reconcile would post again.
 	e.own(obj, found, nil)
-	if wasPending && markerOutstanding(obj) {
-		// A pending create known only by its marker is resolved: the
-		// marker goes, or every reconcile would search for it again.
-		if err := e.unmarkCreate(ctx, obj, orig); err != nil {
-			return classify(err, time.Now())
-		}
-	}
 	if err := e.recordIdentity(ctx, obj, orig); err != nil {
 		return classify(err, time.Now())
 	}
@@ -211,7 +218,11 @@ func (e *Engine[T]) own(obj T, ev ownershipEvent, err error) {
 			// never deleted without deletionPolicy: Delete.
 			st.CreatePendingSince = nil
 		case st.CreatePendingSince != nil:
-			// The create whose answer was lost made it.
+			// The create whose answer was lost made it. createdTime is
+			// what tells the create marker as done (outstandingMarker):
+			// once this status is written, the marker may stay or go.
+			now := metav1.Now()
+			st.CreatedTime = &now
 			st.Management = v1alpha1.ManagementCreated
 			st.CreatePendingSince = nil
 		case st.Management == "":
@@ -341,7 +352,8 @@ func (e *Engine[T]) markCreate(ctx context.Context, obj T, at time.Time) error {
 	return nil
 }
 
-// unmarkCreate removes the create marker after a create that made nothing.
+// unmarkCreate removes the create marker after a create that made nothing,
+// or once status records the create as resolved (see finish).
 func (e *Engine[T]) unmarkCreate(ctx context.Context, obj T, orig *T) error {
 	if _, ok := obj.GetAnnotations()[CreateStartedAnnotation]; !ok {
 		return nil

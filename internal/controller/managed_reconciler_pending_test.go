@@ -448,8 +448,8 @@ func TestCreateMarkerWithoutAnyRecord(t *testing.T) {
 	if r.Status.Management != v1alpha1.ManagementCreated || r.Status.ID == "" || r.Status.CreatePendingSince != nil {
 		t.Fatalf("status %+v, want the found route as Created", r.Status.ManagedStatus)
 	}
-	if _, marked := r.Annotations[CreateStartedAnnotation]; marked {
-		t.Fatal("the resolved create's marker is still there: every reconcile would search for it again")
+	if markerOutstanding(r) {
+		t.Fatal("the resolved create's marker still reads as outstanding: every reconcile would search for it again")
 	}
 	r = reconcileRoute(t, e, c)
 	if r.Status.CreatePendingSince != nil || api.creates != 1 {
@@ -476,6 +476,57 @@ func TestCreateMarkerWithoutAnyRecord(t *testing.T) {
 	}
 	if reconcileRoute(t, e2, c2); writes != 3 {
 		t.Fatalf("a reconcile in sync wrote %d times", writes-3)
+	}
+}
+
+// TestCreateResolvedOnlyOnceRecorded: the create's only record is its
+// marker (as in TestCreateMarkerWithoutAnyRecord), and the reconcile that
+// finds the route loses its writes too: every write after the first k
+// fails. Whatever k, a later reconcile never posts again, and the route
+// ends Created with its id; the marker never goes before status records
+// the create.
+func TestCreateResolvedOnlyOnceRecorded(t *testing.T) {
+	for k := range 3 {
+		t.Run(fmt.Sprintf("%d writes succeed", k), func(t *testing.T) {
+			api := &fakeRoutes{routes: map[string]mailgun.Route{}}
+			e, c, _ := fakeEngine(t, api, testRoute())
+			var writes int
+			allow := 1 // the first reconcile: the marker only
+			fail := func() bool { writes++; return allow >= 0 && writes > allow }
+			e.Client = interceptor.NewClient(c.(client.WithWatch), interceptor.Funcs{
+				Patch: func(ctx context.Context, cl client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
+					if fail() {
+						return errors.New("the API server is gone")
+					}
+					return cl.Patch(ctx, obj, p, opts...)
+				},
+				SubResourcePatch: func(ctx context.Context, cl client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+					if fail() {
+						return errors.New("the API server is gone")
+					}
+					return cl.SubResource(sub).Patch(ctx, obj, p, opts...)
+				},
+			})
+			reconcileRoute(t, e, c)
+			writes, allow = 0, k
+			r := reconcileRoute(t, e, c)
+			if api.creates != 1 {
+				t.Fatalf("the second reconcile posted again: %d creates", api.creates)
+			}
+			if !markerOutstanding(r) && r.Status.CreatedTime == nil {
+				t.Errorf("no record of the create is left: annotations %v, status %+v", r.Annotations, r.Status.ManagedStatus)
+			}
+			allow = -1 // every write succeeds from now on
+			r = reconcileRoute(t, e, c)
+			r = reconcileRoute(t, e, c)
+			if api.creates != 1 || len(api.routes) != 1 {
+				t.Fatalf("the create was posted again: %d creates, %d routes", api.creates, len(api.routes))
+			}
+			if r.Status.Management != v1alpha1.ManagementCreated || r.Status.ID == "" || r.Status.CreatedTime == nil ||
+				r.Status.CreatePendingSince != nil || markerOutstanding(r) {
+				t.Fatalf("annotations %v, status %+v; want the found route Created, its create resolved", r.Annotations, r.Status.ManagedStatus)
+			}
+		})
 	}
 }
 
