@@ -128,7 +128,7 @@ func (x *domainExternal) observeSnapshot(ctx context.Context, a mailgun.Account,
 	if !can || !x.snapshots.usable(&d.Status.ManagedStatus) || d.Status.State != "active" {
 		return observation{}, false, nil
 	}
-	snap, err := x.snapshots.domains(ctx, lister, a, x.snapshots.notBefore(d.UID, &d.Status.ManagedStatus))
+	snap, err := x.snapshots.domains(ctx, lister, a, x.snapshots.notBefore(d, &d.Status.ManagedStatus))
 	got, found := snap[d.Spec.DomainName]
 	if err != nil || !found || got.State != "active" {
 		return observation{}, false, nil
@@ -245,6 +245,7 @@ func (x *domainExternal) Create(ctx context.Context, a mailgun.Account, d *v1alp
 	}
 	info, err := x.api.CreateDomain(ctx, a, req)
 	x.snapshots.wrote(d.UID)
+	x.wroteList(a, d.Spec.DomainName)
 	if errors.Is(err, mailgun.ErrConflict) && d.Status.Management != "" && !waitedTooLong(d, visibilityWait) {
 		// This account has shown the domain before, it now reads 404, and
 		// a create says it exists: Mailgun is not showing it yet
@@ -361,7 +362,9 @@ func (x *domainExternal) Delete(ctx context.Context, a mailgun.Account, d *v1alp
 	// that never finishes (TF gives up after 5 minutes) must not leave the
 	// object polling forever on a request Mailgun may have dropped.
 	if since, ok := x.deletingSince(d.UID); !ok || time.Since(since) > deletionResend {
-		if err := x.api.DeleteDomain(ctx, a, name); err != nil {
+		err := x.api.DeleteDomain(ctx, a, name)
+		x.wroteList(a, name)
+		if err != nil {
 			return err // not found included: the engine takes it as done
 		}
 		x.setDeleting(d.UID, true)
@@ -370,12 +373,21 @@ func (x *domainExternal) Delete(ctx context.Context, a mailgun.Account, d *v1alp
 	switch {
 	case errors.Is(err, mailgun.ErrNotFound):
 		x.setDeleting(d.UID, false)
+		x.wroteList(a, name) // gone now: a snapshot taken while Mailgun deleted it still shows it
 		return nil
 	case err != nil:
 		return err
 	}
 	return waitError(ReasonDeleting, deletionPoll,
 		fmt.Errorf("Mailgun is deleting %s in the background; the finalizer stays until it is gone", name))
+}
+
+// wroteList drops the snapshots a domain's create or deletion makes stale
+// for other resources that name it (snapshot.go, invalidate): the
+// account's domains and the domain's webhooks.
+func (x *domainExternal) wroteList(a mailgun.Account, name string) {
+	x.snapshots.invalidate(a, "domains")
+	x.snapshots.invalidate(a, "webhooks/"+name)
 }
 
 func (x *domainExternal) deletingSince(uid types.UID) (time.Time, bool) {

@@ -76,7 +76,7 @@ func (x *routeExternal) Observe(ctx context.Context, a mailgun.Account, r *v1alp
 		return observation{}, nil
 	}
 	if x.snapshots.usable(&r.Status.ManagedStatus) {
-		snap, err := x.snapshots.routes(ctx, x.api, a, x.snapshots.notBefore(r.UID, &r.Status.ManagedStatus))
+		snap, err := x.snapshots.routes(ctx, x.api, a, x.snapshots.notBefore(r, &r.Status.ManagedStatus))
 		if fp, ok := snap[id]; err == nil && ok &&
 			fp == routeFingerprint(int(r.Spec.Priority), r.Spec.Expression, routeDescription(r), routeActions(r)) {
 			r.Status.ID = id

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
@@ -121,7 +122,30 @@ func (s *Snapshots) get(ctx context.Context, key snapKey, notBefore time.Time,
 		ne := &snapEntry{loading: make(chan struct{}), taken: now}
 		s.entries[key] = ne
 		s.mu.Unlock()
-		v, err := fetch(ctx)
+		v, err := s.load(ctx, ne, fetch)
+		if err != nil {
+			return nil, err
+		}
+		if ne.taken.Before(notBefore) {
+			return nil, errSnapshotTooOld
+		}
+		return v, nil
+	}
+}
+
+// load runs one fetch for ne and stores its result. The store and the
+// release of the waiters are deferred: a fetch that panics (the reconcile's
+// panic is recovered by controller-runtime, and the worker lives on) is
+// stored as a failure, or every later check of the list would wait on it
+// forever. The panic then goes on to the caller.
+func (s *Snapshots) load(ctx context.Context, ne *snapEntry, fetch func(context.Context) (any, error)) (v any, err error) {
+	done := false
+	defer func() {
+		var p any
+		if !done {
+			p = recover()
+			err = fmt.Errorf("the list fetch panicked: %v", p)
+		}
 		s.mu.Lock()
 		if err != nil {
 			ne.err, ne.failed = err, s.now()
@@ -131,14 +155,29 @@ func (s *Snapshots) get(ctx context.Context, key snapKey, notBefore time.Time,
 		close(ne.loading)
 		ne.loading = nil
 		s.mu.Unlock()
-		if err != nil {
-			return nil, err
+		if !done {
+			panic(p)
 		}
-		if ne.taken.Before(notBefore) {
-			return nil, errSnapshotTooOld
-		}
-		return v, nil
+	}()
+	v, err = fetch(ctx)
+	done = true
+	return v, err
+}
+
+// invalidate drops the snapshot of key: the operator has just created or
+// deleted an object of that list (a webhook, a domain), so a snapshot taken
+// before may show an object that no longer exists, or miss one, to any
+// other resource that names the same object (a Webhook of the same event
+// made after another was deleted). A fetch in flight began before the write
+// as well: it is dropped from the store too, and serves only the callers
+// already waiting on it.
+func (s *Snapshots) invalidate(a mailgun.Account, list string) {
+	if s == nil || s.maxAge <= 0 {
+		return
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.entries, snapKey{acct: a, list: list})
 }
 
 // wrote records that the operator has just written uid's Mailgun object
@@ -152,17 +191,19 @@ func (s *Snapshots) wrote(uid types.UID) {
 	s.written[uid] = s.now()
 }
 
-// notBefore is the time a snapshot must be newer than to show obj: its
-// create (status, which survives restarts) or the operator's last write to
-// it (memory: snapshots do not survive a restart either).
-func (s *Snapshots) notBefore(uid types.UID, st *v1alpha1.ManagedStatus) time.Time {
-	t := time.Time{}
-	if st.CreatedTime != nil {
+// notBefore is the time a snapshot must be newer than to show obj: the
+// resource's own creation (a snapshot taken before it is about whatever the
+// name meant then, maybe another resource's object since deleted), its
+// create in Mailgun (status, which survives restarts) or the operator's
+// last write to it (memory: snapshots do not survive a restart either).
+func (s *Snapshots) notBefore(obj metav1.Object, st *v1alpha1.ManagedStatus) time.Time {
+	t := obj.GetCreationTimestamp().Time
+	if st.CreatedTime != nil && st.CreatedTime.After(t) {
 		t = st.CreatedTime.Time
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if w := s.written[uid]; w.After(t) {
+	if w := s.written[obj.GetUID()]; w.After(t) {
 		t = w
 	}
 	return t
@@ -208,10 +249,12 @@ func (s *Snapshots) Start(ctx context.Context) error {
 var errSnapshotTooOld = fmt.Errorf("the snapshot was taken before the object was created")
 
 // usable says whether a drift check of an object may consult a snapshot:
-// snapshots are on, and no create may be pending (the marker search
-// decides then).
+// snapshots are on, the object has been read by itself before (status
+// records it as Created or Adopted: a first observation, which decides
+// between create and adopt, is never made from a list that may be stale),
+// and no create may be pending (the marker search decides then).
 func (s *Snapshots) usable(st *v1alpha1.ManagedStatus) bool {
-	return s != nil && s.maxAge > 0 && st.CreatePendingSince == nil
+	return s != nil && s.maxAge > 0 && st.Management != "" && st.CreatePendingSince == nil
 }
 
 // routeSnapshot is an account's routes by id, each as a fingerprint of the

@@ -258,6 +258,7 @@ func TestRouteSnapshotNotUsedAfterWrite(t *testing.T) {
 	r.Spec.Priority = 1
 	id := base.add(routeDescription(r), time.Now())
 	r.Status.ID = id
+	r.Status.Management = v1alpha1.ManagementCreated
 	r.Status.CreatedTime = &metav1.Time{Time: time.Now().Add(-time.Hour)}
 	api := &snapRoutes{fakeRoutes: base}
 	snaps := NewSnapshots(time.Minute)
@@ -318,7 +319,8 @@ func TestWebhookDriftCheckFromSnapshot(t *testing.T) {
 		return &v1alpha1.Webhook{ObjectMeta: metav1.ObjectMeta{Name: ev, Namespace: "ns", UID: types.UID("uid-" + ev)},
 			Spec: v1alpha1.WebhookSpec{Domain: "mg.example.com", Event: v1alpha1.WebhookEvent(ev),
 				URLs: []v1alpha1.WebhookURL{"https://h.example.com/" + v1alpha1.WebhookURL(ev)}},
-			Status: v1alpha1.WebhookStatus{ManagedStatus: v1alpha1.ManagedStatus{CreatedTime: &metav1.Time{Time: time.Now().Add(-time.Hour)}}}}
+			Status: v1alpha1.WebhookStatus{ManagedStatus: v1alpha1.ManagedStatus{
+				Management: v1alpha1.ManagementCreated, CreatedTime: &metav1.Time{Time: time.Now().Add(-time.Hour)}}}}
 	}
 	evs := []string{"delivered", "opened", "clicked", "permanent_fail"}
 	api := &snapWebhooks{}
@@ -438,6 +440,7 @@ func TestDomainDriftCheckFromSnapshot(t *testing.T) {
 			d := &v1alpha1.MailgunDomain{ObjectMeta: metav1.ObjectMeta{Name: "d", Namespace: "ns", UID: "uid-d"},
 				Spec: v1alpha1.MailgunDomainSpec{DomainName: "mg.example.com", SpamAction: "tag"}}
 			d.Status.State = tc.state
+			d.Status.Management = v1alpha1.ManagementCreated
 			d.Status.CreatedTime = &metav1.Time{Time: time.Now().Add(-time.Hour)}
 			x.lastCheck = map[types.UID]time.Time{d.UID: time.Now()} // no DNS re-check for an unverified one
 			obs, err := x.Observe(context.Background(), mailgun.Account{}, d)
@@ -451,5 +454,143 @@ func TestDomainDriftCheckFromSnapshot(t *testing.T) {
 				t.Fatalf("an unverified domain read the list (%d)", api.lists)
 			}
 		})
+	}
+}
+
+// liveWebhooks is a webhookAPI over a map that counts its lists.
+type liveWebhooks struct {
+	hooks mailgun.Webhooks
+	lists int
+}
+
+func (f *liveWebhooks) ListWebhooks(context.Context, mailgun.Account, string) (mailgun.Webhooks, error) {
+	f.lists++
+	return f.hooks, nil
+}
+func (f *liveWebhooks) CreateWebhook(_ context.Context, _ mailgun.Account, _ string, ev mailgun.Event, urls []string) error {
+	f.hooks[ev] = slices.Clone(urls)
+	return nil
+}
+func (f *liveWebhooks) UpdateWebhook(_ context.Context, _ mailgun.Account, _ string, ev mailgun.Event, urls []string) error {
+	f.hooks[ev] = slices.Clone(urls)
+	return nil
+}
+func (f *liveWebhooks) DeleteWebhook(_ context.Context, _ mailgun.Account, _ string, ev mailgun.Event) error {
+	f.hooks[ev] = nil
+	return nil
+}
+
+// TestWebhookSnapshotNeverAdopts: W1 is in sync in the domain's snapshot;
+// the operator deletes W1's webhook; W2, a new Webhook of the same event
+// and URL, is never taken as existing on that snapshot's word (which would
+// make it Adopted and Ready while Mailgun has no webhook): not as a first
+// observation, not after the delete dropped the snapshot (a Webhook whose
+// status says Created), and not from a snapshot taken before the resource
+// was created (Mailgun changed by someone else).
+func TestWebhookSnapshotNeverAdopts(t *testing.T) {
+	old := metav1.NewTime(time.Now().Add(-time.Hour))
+	hook := func(name string, created metav1.Time, mgmt v1alpha1.Management) *v1alpha1.Webhook {
+		w := &v1alpha1.Webhook{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", UID: types.UID("uid-" + name), CreationTimestamp: created},
+			Spec: v1alpha1.WebhookSpec{Domain: "mg.example.com", Event: "delivered", URLs: []v1alpha1.WebhookURL{"https://h.example.com/d"}}}
+		w.Status.Management = mgmt
+		if mgmt != "" {
+			w.Status.CreatedTime = &old
+		}
+		return w
+	}
+	ev, _ := mailgun.ParseEvent("delivered")
+	setup := func() (*liveWebhooks, *webhookExternal) {
+		api := &liveWebhooks{}
+		api.hooks[ev] = []string{"https://h.example.com/d"}
+		x := &webhookExternal{api: api, snapshots: NewSnapshots(time.Hour)}
+		if obs, err := x.Observe(context.Background(), mailgun.Account{}, hook("w1", old, v1alpha1.ManagementCreated)); err != nil || !obs.upToDate || api.lists != 1 {
+			t.Fatalf("W1: %+v, %v, %d lists; want in sync from one list", obs, err, api.lists)
+		}
+		return api, x
+	}
+	cases := []struct {
+		name string
+		// byOperator: the operator deletes W1's webhook (false: someone
+		// else does, behind the snapshot).
+		byOperator bool
+		w2         *v1alpha1.Webhook
+		wantLists  int
+	}{
+		{name: "a new Webhook's first observation", byOperator: true, w2: hook("w2", metav1.Now(), ""), wantLists: 2},
+		// A new snapshot (which shows it missing), then the fresh list.
+		{name: "the operator's delete drops the snapshot", byOperator: true, w2: hook("w2", old, v1alpha1.ManagementCreated), wantLists: 3},
+		{name: "a snapshot older than the resource", w2: hook("w2", metav1.NewTime(time.Now().Add(time.Second)), v1alpha1.ManagementAdopted), wantLists: 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			api, x := setup()
+			if tc.byOperator {
+				if err := x.Delete(context.Background(), mailgun.Account{}, hook("w1", old, v1alpha1.ManagementCreated)); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				api.hooks[ev] = nil
+			}
+			obs, err := x.Observe(context.Background(), mailgun.Account{}, tc.w2)
+			if err != nil || obs.exists {
+				t.Fatalf("W2: %+v, %v; want missing (Mailgun has no webhook)", obs, err)
+			}
+			if api.lists != tc.wantLists {
+				t.Fatalf("%d lists, want %d", api.lists, tc.wantLists)
+			}
+		})
+	}
+}
+
+// TestSnapshotFetchPanics: a fetch that panics is stored as a failed fetch
+// (and the panic goes on to its caller): the workers waiting on it are
+// released, and the next check gets the failure at once instead of waiting
+// on the list forever. A worker waiting on a fetch gives up with its own
+// context.
+func TestSnapshotFetchPanics(t *testing.T) {
+	s, _ := testSnapshots(time.Minute)
+	key := snapKey{list: "routes"}
+	started, release := make(chan struct{}), make(chan struct{})
+	panicked := make(chan any, 1)
+	go func() {
+		defer func() { panicked <- recover() }()
+		_, _ = s.get(context.Background(), key, time.Time{}, func(context.Context) (any, error) {
+			close(started)
+			<-release
+			panic("a bug in a decoder")
+		})
+	}()
+	<-started
+	// A waiter with a context that ends gives up while the fetch hangs.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.get(ctx, key, time.Time{}, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a waiter whose context ended: %v, want context.Canceled", err)
+	}
+	// A waiter with a live context is released by the panic.
+	waited := make(chan error, 1)
+	go func() {
+		_, err := s.get(context.Background(), key, time.Time{}, nil)
+		waited <- err
+	}()
+	close(release)
+	if p := <-panicked; p == nil {
+		t.Fatal("the fetch's panic was swallowed")
+	}
+	bounded, stop := context.WithTimeout(context.Background(), 30*time.Second)
+	defer stop()
+	select {
+	case err := <-waited:
+		if err == nil {
+			t.Fatal("the waiter got a value from a fetch that panicked")
+		}
+	case <-bounded.Done():
+		t.Fatal("the waiter still waits on a fetch that panicked")
+	}
+	if _, err := s.get(bounded, key, time.Time{}, func(context.Context) (any, error) {
+		t.Fatal("fetched again within failureHold")
+		return nil, nil
+	}); err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("the next check: %v, want the stored failure", err)
 	}
 }

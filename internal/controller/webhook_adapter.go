@@ -38,7 +38,7 @@ func (x *webhookExternal) Observe(ctx context.Context, a mailgun.Account, w *v1a
 		return observation{}, err
 	}
 	if x.snapshots.usable(&w.Status.ManagedStatus) {
-		all, err := x.snapshots.webhooks(ctx, x.api, a, w.Spec.Domain, x.snapshots.notBefore(w.UID, &w.Status.ManagedStatus))
+		all, err := x.snapshots.webhooks(ctx, x.api, a, w.Spec.Domain, x.snapshots.notBefore(w, &w.Status.ManagedStatus))
 		if have := all[ev]; err == nil && len(have) > 0 && sameSet(have, webhookURLs(w)) {
 			w.Status.URLs = slices.Clone(have)
 			return observation{exists: true, upToDate: true, diff: "urls"}, nil
@@ -67,7 +67,7 @@ func (x *webhookExternal) Create(ctx context.Context, a mailgun.Account, w *v1al
 	}
 	urls := webhookURLs(w)
 	err = x.api.CreateWebhook(ctx, a, w.Spec.Domain, ev, urls)
-	x.snapshots.wrote(w.UID)
+	x.wrote(a, w)
 	if err != nil {
 		return observation{}, domainMissing(err, w.Spec.Domain)
 	}
@@ -82,7 +82,7 @@ func (x *webhookExternal) Update(ctx context.Context, a mailgun.Account, w *v1al
 	}
 	urls := webhookURLs(w)
 	err = x.api.UpdateWebhook(ctx, a, w.Spec.Domain, ev, urls)
-	x.snapshots.wrote(w.UID)
+	x.wrote(a, w)
 	if err != nil {
 		return domainMissing(err, w.Spec.Domain)
 	}
@@ -95,7 +95,19 @@ func (x *webhookExternal) Delete(ctx context.Context, a mailgun.Account, w *v1al
 	if err != nil {
 		return err
 	}
-	return x.api.DeleteWebhook(ctx, a, w.Spec.Domain, ev)
+	err = x.api.DeleteWebhook(ctx, a, w.Spec.Domain, ev)
+	x.wrote(a, w)
+	return err
+}
+
+// wrote records a write to w's webhook (whatever its answer: a failed
+// write may have been applied): w's own drift checks skip older snapshots,
+// and the domain's webhooks snapshot goes, since another Webhook of the
+// same event (one made after w's deletion, say) would otherwise read the
+// webhook as it was before this write.
+func (x *webhookExternal) wrote(a mailgun.Account, w *v1alpha1.Webhook) {
+	x.snapshots.wrote(w.UID)
+	x.snapshots.invalidate(a, "webhooks/"+w.Spec.Domain)
 }
 
 // Identity is the webhook's domain and event.
