@@ -101,23 +101,48 @@ func TestUserAnnotationChanges(t *testing.T) {
 	route := func(ann map[string]string) *v1alpha1.Route {
 		return &v1alpha1.Route{ObjectMeta: metav1.ObjectMeta{Name: "r", Generation: 1, Annotations: ann}}
 	}
+	// recorded is a Route whose status records route "id".
+	recorded := func(r *v1alpha1.Route) *v1alpha1.Route {
+		r.Status.Management = v1alpha1.ManagementCreated
+		r.Status.ID = "id"
+		return r
+	}
+	pending := func(r *v1alpha1.Route) *v1alpha1.Route {
+		r.Status.CreatePendingSince = &metav1.Time{Time: time.Now()}
+		return r
+	}
 	cases := []struct {
 		name     string
 		old, new map[string]string
-		want     bool
+		// status, when set, fills the new object's status.
+		status func(*v1alpha1.Route) *v1alpha1.Route
+		want   bool
 	}{
-		{"nothing changes", map[string]string{"a": "1"}, map[string]string{"a": "1"}, false},
-		{"the create marker is written", nil, map[string]string{CreateStartedAnnotation: "t uid"}, false},
+		{"nothing changes", map[string]string{"a": "1"}, map[string]string{"a": "1"}, nil, false},
+		{"the create marker is written", nil, map[string]string{CreateStartedAnnotation: "t uid"}, nil, false},
 		{"the external name is written", map[string]string{CreateStartedAnnotation: "t uid"},
-			map[string]string{CreateStartedAnnotation: "t uid", ExternalNameAnnotation: "id"}, false},
-		{"the create marker goes", map[string]string{CreateStartedAnnotation: "t uid"}, nil, false},
-		{"a user adds one", nil, map[string]string{"nudge": "1"}, true},
-		{"a user changes one", map[string]string{"nudge": "1"}, map[string]string{"nudge": "2"}, true},
-		{"a user removes one", map[string]string{"nudge": "1", ExternalNameAnnotation: "id"}, map[string]string{ExternalNameAnnotation: "id"}, true},
-		{"both at once", nil, map[string]string{ExternalNameAnnotation: "id", "nudge": "1"}, true},
+			map[string]string{CreateStartedAnnotation: "t uid", ExternalNameAnnotation: "id"}, nil, false},
+		{"the create marker goes", map[string]string{CreateStartedAnnotation: "t uid"}, nil, nil, false},
+		{"a user adds one", nil, map[string]string{"nudge": "1"}, nil, true},
+		{"a user changes one", map[string]string{"nudge": "1"}, map[string]string{"nudge": "2"}, nil, true},
+		{"a user removes one", map[string]string{"nudge": "1", ExternalNameAnnotation: "id"}, map[string]string{ExternalNameAnnotation: "id"}, nil, true},
+		{"both at once", nil, map[string]string{ExternalNameAnnotation: "id", "nudge": "1"}, nil, true},
+		{"the operator records status.id", nil, map[string]string{ExternalNameAnnotation: "id"}, recorded, false},
+		{"a user points the external name elsewhere", map[string]string{ExternalNameAnnotation: "id"},
+			map[string]string{ExternalNameAnnotation: "other"}, recorded, true},
+		{"a user sets the external name on a recorded object", nil, map[string]string{ExternalNameAnnotation: "other"}, recorded, true},
+		{"a user sets it back to status.id", map[string]string{ExternalNameAnnotation: "other"},
+			map[string]string{ExternalNameAnnotation: "id"}, recorded, false},
+		{"a user removes the external name", map[string]string{ExternalNameAnnotation: "id"}, nil, recorded, true},
+		{"a user removes the marker of a pending create", map[string]string{CreateStartedAnnotation: "t uid"}, nil, pending, true},
+		{"the operator removes a resolved marker", map[string]string{CreateStartedAnnotation: "t uid"}, nil, recorded, false},
 	}
 	for _, tc := range cases {
-		got := primaryChanges.Update(event.UpdateEvent{ObjectOld: route(tc.old), ObjectNew: route(tc.new)})
+		n := route(tc.new)
+		if tc.status != nil {
+			n = tc.status(n)
+		}
+		got := primaryChanges.Update(event.UpdateEvent{ObjectOld: route(tc.old), ObjectNew: n})
 		if got != tc.want {
 			t.Errorf("%s: reconcile = %v, want %v", tc.name, got, tc.want)
 		}

@@ -204,10 +204,58 @@ var primaryChanges = predicate.Or(predicate.GenerationChangedPredicate{}, userAn
 // which it writes in the reconcile that needs them): each of those would
 // otherwise cost every created object one more reconcile, and a Mailgun
 // read, right after its create.
+//
+// The bookkeeping annotations are the user's too (the external name is
+// documented as theirs to set), so their edits of them do wake the object:
+// see userEditedOwnAnnotations.
 var userAnnotationChanges = predicate.Funcs{
 	UpdateFunc: func(e event.UpdateEvent) bool {
-		return !onlyOwnAnnotationsChanged(e.ObjectOld.GetAnnotations(), e.ObjectNew.GetAnnotations())
+		return !onlyOwnAnnotationsChanged(e.ObjectOld.GetAnnotations(), e.ObjectNew.GetAnnotations()) ||
+			userEditedOwnAnnotations(e.ObjectOld, e.ObjectNew)
 	},
+}
+
+// userEditedOwnAnnotations tells a user's edit of the operator's own
+// annotations from the operator's writes, which are only: the external
+// name written where there was none before the object's first status
+// (the create or adoption that names it), or changed to the id status
+// records; the create marker written, or removed when no create is
+// pending in status. Anything else is the user's:
+//   - the external name removed, or changed (or set on an object status
+//     already records) to something other than status.id: pointing the
+//     object at another Mailgun object. (For a Route re-created in Mailgun
+//     this also lets through the operator's own write of the new id,
+//     written before status: one more reconcile on that rare path.)
+//   - the create marker removed while status says its create is pending.
+//     Not while only the marker says so: the operator removes it itself
+//     after a create that made nothing, before writing status, and waking
+//     on that would repeat a failing create without backoff.
+func userEditedOwnAnnotations(oldObj, newObj client.Object) bool {
+	m, ok := newObj.(v1alpha1.Managed)
+	if !ok {
+		return false
+	}
+	st := m.GetManagedStatus()
+	oa, na := oldObj.GetAnnotations(), newObj.GetAnnotations()
+	if ov, nv := oa[ExternalNameAnnotation], na[ExternalNameAnnotation]; ov != nv {
+		if nv == "" {
+			return true
+		}
+		if (ov != "" || st.Management != "") && nv != statusID(newObj) {
+			return true
+		}
+	}
+	_, had := oa[CreateStartedAnnotation]
+	_, has := na[CreateStartedAnnotation]
+	return had && !has && st.CreatePendingSince != nil
+}
+
+// statusID is the Mailgun id a kind records in status (a Route's), or "".
+func statusID(obj client.Object) string {
+	if r, ok := obj.(*v1alpha1.Route); ok {
+		return r.Status.ID
+	}
+	return ""
 }
 
 // onlyOwnAnnotationsChanged says whether every key that differs between
