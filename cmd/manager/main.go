@@ -97,6 +97,7 @@ func run(args []string) error {
 		MaxConcurrentReconciles: f.concurrency,
 		AllowedHosts:            f.allowedHosts(),
 		AllowInsecureHTTP:       f.mailgunAllowInsecureHTTP,
+		Shard:                   f.shardName(),
 	}); err != nil {
 		return err
 	}

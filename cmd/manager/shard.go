@@ -66,6 +66,17 @@ func (f *flags) leaseID() string {
 	return defaultLeaderElectionID + "-" + hex.EncodeToString(sum[:4])
 }
 
+// shardName names the shard for the operator's per-shard finalizers (see
+// controller.ShardSecretFinalizer): the lease, when a selector is set, so
+// that replicas of one shard share them; "" when unsharded, which keeps the
+// unsharded names.
+func (f *flags) shardName() string {
+	if f.watchLabelSelector == "" {
+		return ""
+	}
+	return f.leaseID()
+}
+
 // shardCache restricts the informers of the operator's kinds to the
 // selector. Secrets are not restricted: an account's Secret carries no
 // shard label, and the cache holds only their metadata anyway.

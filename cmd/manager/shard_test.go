@@ -72,6 +72,14 @@ func TestShardFlags(t *testing.T) {
 			if len(id) > 63 {
 				t.Fatalf("lease %q is longer than a label value may be", id)
 			}
+			// The Secret hold: the historic finalizer unsharded, the
+			// shard's own (named by its lease) when sharded.
+			switch fin := controller.ShardSecretFinalizer(f.shardName()); {
+			case !tc.restrict && fin != controller.SecretFinalizer:
+				t.Fatalf("unsharded: Secret finalizer %q, want %q", fin, controller.SecretFinalizer)
+			case tc.restrict && fin == controller.SecretFinalizer:
+				t.Fatalf("a shard holds Secrets with the unsharded finalizer %q", fin)
+			}
 			o := managerOptions(f, newScheme())
 			restricted := 0
 			for obj, by := range o.Cache.ByObject {

@@ -2,6 +2,8 @@ package controller
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -30,7 +33,32 @@ import (
 // delete and create, say) stays Terminating for secretReleaseGrace while the
 // account has objects, so that a prune whose objects are deleted a moment
 // after the Secret still finds the key.
+//
+// Sharded managers (--watch-label-selector) each hold with a finalizer of
+// their own (ShardSecretFinalizer): a shard sees only its accounts, so with
+// one shared name a shard with no account of a Secret would take off the
+// hold another shard's account needs.
 const SecretFinalizer = "mailgun.operator.dev/api-key-in-use"
+
+// ShardSecretFinalizer is the Secret finalizer of a manager: SecretFinalizer
+// when unsharded (shard ""), else SecretFinalizer followed by "-" and the
+// shard's name (its leader election lease: replicas of one shard share it,
+// two shards never do), or by a hash of it when the name would not be a
+// valid finalizer (at most 63 characters after the "/", letters, digits,
+// '-', '_', '.').
+func ShardSecretFinalizer(shard string) string {
+	if shard == "" {
+		return SecretFinalizer
+	}
+	if name := SecretFinalizer + "-" + shard; len(validation.IsQualifiedName(name)) == 0 {
+		return name
+	}
+	sum := sha256.Sum256([]byte(shard))
+	return SecretFinalizer + "-" + hex.EncodeToString(sum[:8])
+}
+
+// secretFinalizer is the finalizer this reconciler holds Secrets with.
+func (r *AccountReconciler) secretFinalizer() string { return ShardSecretFinalizer(r.Shard) }
 
 // secretReleaseGrace (a variable for tests) is how long a deleted Secret of an account with live
 // (not deleting) objects stays held: long enough for the rest of a prune or
@@ -97,13 +125,16 @@ func (r *AccountReconciler) syncSecretFinalizer(ctx context.Context, ns, name st
 			again = wait
 		}
 	}
-	has := controllerutil.ContainsFinalizer(secret, SecretFinalizer)
+	// Only this manager's own hold: the accounts listed are the ones its
+	// shard sees, and say nothing of another shard's.
+	fin := r.secretFinalizer()
+	has := controllerutil.ContainsFinalizer(secret, fin)
 	switch {
 	case need && !has && secret.DeletionTimestamp.IsZero():
 		// (A terminating object takes no new finalizers.)
-		return again, patchFinalizers(ctx, r.Client, secret, func(o client.Object) { controllerutil.AddFinalizer(o, SecretFinalizer) })
+		return again, patchFinalizers(ctx, r.Client, secret, func(o client.Object) { controllerutil.AddFinalizer(o, fin) })
 	case !need && has:
-		return again, patchFinalizers(ctx, r.Client, secret, func(o client.Object) { controllerutil.RemoveFinalizer(o, SecretFinalizer) })
+		return again, patchFinalizers(ctx, r.Client, secret, func(o client.Object) { controllerutil.RemoveFinalizer(o, fin) })
 	}
 	return again, nil
 }

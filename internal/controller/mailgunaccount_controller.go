@@ -28,6 +28,9 @@ type AccountReconciler struct {
 	Accounts   *Accounts
 	Mailgun    keyChecker
 	SyncPeriod time.Duration
+	// Shard names the manager's shard (Options.Shard); it picks the
+	// finalizer Secrets are held with (ShardSecretFinalizer).
+	Shard string
 }
 
 // +kubebuilder:rbac:groups=mailgun.operator.dev,resources=mailgunaccounts,verbs=get;list;watch;update;patch

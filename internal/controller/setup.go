@@ -48,6 +48,11 @@ type Options struct {
 	// checks (snapshot.go); 0 means the sync period, negative turns them
 	// off (one read per object per check).
 	SnapshotMaxAge time.Duration
+	// Shard is the shard's name (its leader election lease) when the
+	// manager watches a share of the objects (--watch-label-selector);
+	// empty when it watches all. It names the finalizer the manager holds
+	// API key Secrets with (ShardSecretFinalizer).
+	Shard string
 
 	paused func(mailgun.Account) (time.Time, bool) // the client's PausedUntil
 }
@@ -317,7 +322,7 @@ func setupManaged(mgr manager.Manager, name string, r reconcile.Reconciler, opts
 }
 
 func setupAccounts(mgr manager.Manager, accounts *Accounts, mg *mailgun.Client, o Options, opts controller.Options) error {
-	r := &AccountReconciler{Client: mgr.GetClient(), Accounts: accounts, Mailgun: mg, SyncPeriod: o.SyncPeriod}
+	r := &AccountReconciler{Client: mgr.GetClient(), Accounts: accounts, Mailgun: mg, SyncPeriod: o.SyncPeriod, Shard: o.Shard}
 	b := ctrl.NewControllerManagedBy(mgr).Named("mailgunaccount").WithOptions(opts).
 		For(&v1alpha1.MailgunAccount{}, builder.WithPredicates(primaryChanges)).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(
