@@ -31,7 +31,8 @@ func SetCacheTransforms(o *cache.Options) {
 // shares the strings every object repeats (condition types, reasons and
 // messages, the finalizer, annotation and label keys, the namespace and the
 // account name) instead of holding a copy per object: decoding gives each
-// object its own copy of each, a few hundred bytes an object.
+// object its own copy of each. (Shared among the objects decoded between
+// two garbage collections: see intern.)
 func leanObject(in any) (any, error) {
 	obj, err := meta.Accessor(in)
 	if err != nil {
@@ -71,7 +72,16 @@ func leanObject(in any) (any, error) {
 	return in, nil
 }
 
-// intern returns the one shared copy of s.
+// intern returns the shared copy of s. The handle unique.Make returns is
+// dropped, and the unique package forgets a string once no handle to it is
+// left (at a garbage collection), even while cached objects still hold the
+// string: objects decoded between two collections share one copy, one
+// decoded after a collection gets a new copy (shared from then on): the
+// copies are bounded by the collections during decoding, not by one.
+// Keeping the handles would make the sharing lasting, but would also keep
+// every string ever interned (a condition message can name an error), so a
+// table of handles would need bounds: not done, and the saving was not
+// measured either way.
 func intern(s string) string {
 	if s == "" {
 		return s
