@@ -121,6 +121,9 @@ func SetupWithManager(mgr manager.Manager, mg *mailgun.Client, o Options) error 
 	}
 	domains := &domainExternal{api: mg, secrets: secrets, dnsCheckInterval: o.DNSCheckInterval, snapshots: snapshots,
 		dns: &dnsPublisher{reader: mgr.GetAPIReader(), writer: mgr.GetClient()}}
+	if err := mgr.Add(domains); err != nil {
+		return fmt.Errorf("cannot add the DNS check sweeper: %w", err)
+	}
 	if err := setupManaged(mgr, "mailgundomain", newEngine(mgr, accounts, o, domains, func() *v1alpha1.MailgunDomain { return &v1alpha1.MailgunDomain{} },
 		func() client.ObjectList { return &v1alpha1.MailgunDomainList{} }, "mailgundomains."+v1alpha1.GroupVersion.Group),
 		opts, &v1alpha1.MailgunDomain{}, &v1alpha1.MailgunDomainList{}, passwordSecretWatch(mgr)); err != nil {
