@@ -325,7 +325,9 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 // UID, never takes the original's create as its own), written with the
 // finalizer, before the POST. A create is pending while status records no
 // createdTime at or after it (see pendingFromMarker). It is left in place
-// after a create that answered: createdTime then says it is done.
+// after a create that answered, and after a lost create found later:
+// createdTime then says it is done. It is removed only once written status
+// says no create is pending (see finish), never before.
 const CreateStartedAnnotation = "mailgun.operator.dev/create-started"
 
 // markCreate writes the finalizer, the create marker and, when known before
