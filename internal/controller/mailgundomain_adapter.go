@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
 	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
@@ -101,7 +102,13 @@ func (x *domainExternal) Observe(ctx context.Context, a mailgun.Account, d *v1al
 	obs := observation{exists: true, upToDate: st.diff.empty(), diff: strings.Join(st.diff.fields, ", "), state: st}
 	x.dnsOutcome(d, &obs)
 	if err := x.dns.publish(ctx, d); err != nil {
-		return observation{}, err
+		// The DNSEndpoint is an extra: its failure is said in its
+		// condition and tried again soon, and never blocks the domain.
+		logf.FromContext(ctx).Error(err, "cannot publish the domain's DNS records")
+		setCondition(&d.Status.Status, d.Generation, ConditionDNSPublished, metav1.ConditionFalse, ReasonDNSEndpointFailed, err.Error())
+		if obs.lookAgain == 0 || obs.lookAgain > dnsRetry {
+			obs.lookAgain = dnsRetry
+		}
 	}
 	return obs, nil
 }
@@ -303,7 +310,21 @@ func (x *domainExternal) Identity(d *v1alpha1.MailgunDomain) string { return d.S
 // answers 404: Mailgun deletes domains in the background, and letting the
 // object go earlier would let a re-created MailgunDomain of the same name
 // adopt the dying domain.
+//
+// The DNSEndpoint of spec.publishDNS goes only once the domain is gone from
+// Mailgun: a domain kept in Mailgun keeps its records (see
+// DNSEndpointOfAnnotation).
 func (x *domainExternal) Delete(ctx context.Context, a mailgun.Account, d *v1alpha1.MailgunDomain) error {
+	err := x.deleteDomain(ctx, a, d)
+	if err == nil || errors.Is(err, mailgun.ErrNotFound) {
+		if uerr := x.dns.unpublish(ctx, d); uerr != nil {
+			return uerr
+		}
+	}
+	return err
+}
+
+func (x *domainExternal) deleteDomain(ctx context.Context, a mailgun.Account, d *v1alpha1.MailgunDomain) error {
 	name := d.Spec.DomainName
 	// The DELETE is sent again after deletionResend: a background deletion
 	// that never finishes (TF gives up after 5 minutes) must not leave the
