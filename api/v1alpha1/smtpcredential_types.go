@@ -74,6 +74,13 @@ type SMTPCredentialStatus struct {
 	// applied.
 	// +optional
 	PendingPasswordVersion string `json:"pendingPasswordVersion,omitempty"`
+
+	// passwordHash is a bcrypt hash (salted, slow) of the password last
+	// applied. It never reveals the password; it tells a Secret whose
+	// version changed but whose password did not (a label edit, another
+	// key of a shared Secret), which then is not sent again.
+	// +optional
+	PasswordHash string `json:"passwordHash,omitempty"`
 }
 
 // SMTPCredential is an SMTP login (user name and password) of a Mailgun

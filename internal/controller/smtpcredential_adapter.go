@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"golang.org/x/crypto/bcrypt"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -80,7 +81,40 @@ func (x *credentialExternal) Observe(ctx context.Context, a mailgun.Account, c *
 	if st.password, st.version, err = x.password(ctx, c); err != nil {
 		return observation{}, err
 	}
+	if st.version == c.Status.PasswordVersion {
+		// The metadata cache lags the direct read: this version is the
+		// one applied (by the Create that read it directly, say).
+		return observation{exists: true, upToDate: true}, nil
+	}
+	if samePassword(c.Status.PasswordHash, st.password) && c.Status.PendingPasswordVersion == "" {
+		// The Secret changed, its password did not: sending it again
+		// would be refused as unchanged (docs/mailgun-api.md,
+		// "Credentials"). Only the version is recorded.
+		c.Status.PasswordVersion = st.version
+		return observation{exists: true, upToDate: true}, nil
+	}
 	return observation{exists: true, diff: "password", state: st}, nil
+}
+
+// passwordHash fingerprints an applied password for status. bcrypt, not a
+// plain digest: status is readable by anyone who can read the resource,
+// and a fast unsalted hash of a 5-to-32-character password can be reversed
+// by brute force. bcrypt is salted per hash and slow (cost 10, tens of
+// milliseconds), and it is paid only when a password is applied or a
+// Secret's version moves. golang.org/x/crypto was already in the module
+// graph. Mailgun's 32-character limit keeps passwords under bcrypt's 72
+// bytes.
+func passwordHash(pwd []byte) (string, error) {
+	h, err := bcrypt.GenerateFromPassword(pwd, bcrypt.DefaultCost)
+	if err != nil {
+		return "", fmt.Errorf("cannot fingerprint the password: %w", err)
+	}
+	return string(h), nil
+}
+
+// samePassword: pwd is the password hash was made of.
+func samePassword(hash string, pwd []byte) bool {
+	return hash != "" && bcrypt.CompareHashAndPassword([]byte(hash), pwd) == nil
 }
 
 // appliedFresh checks, against the API server, whether the password at
@@ -160,11 +194,15 @@ func (x *credentialExternal) Create(ctx context.Context, a mailgun.Account, c *v
 		return observation{}, err
 	}
 	login := c.Spec.FullLogin()
+	hash, err := passwordHash(pwd)
+	if err != nil {
+		return observation{}, err
+	}
 	// The version is recorded before the POST: should its answer be lost
 	// after Mailgun made the login, the next Observe finds the login with
 	// this password, which Mailgun may refuse to set again
 	// (docs/mailgun-api.md, "Credentials").
-	c.Status.Login, c.Status.PasswordVersion = login, rv
+	c.Status.Login, c.Status.PasswordVersion, c.Status.PasswordHash = login, rv, hash
 	err = x.api.CreateCredential(ctx, a, c.Spec.Domain, login, string(pwd))
 	if err == nil {
 		return observation{exists: true, upToDate: true}, nil
@@ -172,7 +210,7 @@ func (x *credentialExternal) Create(ctx context.Context, a mailgun.Account, c *v
 	if !postMayHaveCreated(err) {
 		// Nothing was made with this password: a login found later
 		// (adopted, say) must have its password set.
-		c.Status.PasswordVersion = ""
+		c.Status.PasswordVersion, c.Status.PasswordHash = "", ""
 	}
 	if errors.Is(err, mailgun.ErrConflict) {
 		if c.Spec.Adopt || c.Status.Management != "" {
@@ -190,10 +228,14 @@ func (x *credentialExternal) Create(ctx context.Context, a mailgun.Account, c *v
 
 func (x *credentialExternal) Update(ctx context.Context, a mailgun.Account, c *v1alpha1.SMTPCredential, obs observation) error {
 	st := obs.state.(*credentialState)
-	err := x.api.UpdateCredential(ctx, a, c.Spec.Domain, c.Spec.FullLogin(), string(st.password))
+	hash, err := passwordHash(st.password)
+	if err != nil {
+		return err
+	}
+	err = x.api.UpdateCredential(ctx, a, c.Spec.Domain, c.Spec.FullLogin(), string(st.password))
 	switch {
 	case err == nil:
-		c.Status.PasswordVersion, c.Status.PendingPasswordVersion = st.version, ""
+		c.Status.PasswordVersion, c.Status.PendingPasswordVersion, c.Status.PasswordHash = st.version, "", hash
 		return nil
 	case postMayHaveCreated(err):
 		// The change may have been applied; if it was, sending it again
@@ -204,7 +246,7 @@ func (x *credentialExternal) Update(ctx context.Context, a mailgun.Account, c *v
 		// This very password was sent before and its answer lost: the
 		// refusal says Mailgun has it already (docs/mailgun-api.md,
 		// "Credentials", the 400 reading).
-		c.Status.PasswordVersion, c.Status.PendingPasswordVersion = st.version, ""
+		c.Status.PasswordVersion, c.Status.PendingPasswordVersion, c.Status.PasswordHash = st.version, "", hash
 		return nil
 	case errors.Is(err, mailgun.ErrInvalid):
 		// Mailgun may refuse a password equal to the current one
