@@ -78,6 +78,7 @@ type TemplateSpec struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self == self.lowerAscii()",message="domain must be lower-case, for example mg.example.com"
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="domain is immutable: create another Template for another domain"
 	Domain string `json:"domain"`
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -160,7 +161,10 @@ func (x *credentialExternal) find(ctx context.Context, a mailgun.Account, domain
 			return false, err
 		}
 		for _, it := range page.Items {
-			if it.Login == login {
+			// Mailgun's case is unverified (docs/mailgun-api.md,
+			// "Credentials"): the CRD takes lower case, and a login
+			// listed in another case is the same login.
+			if strings.EqualFold(it.Login, login) {
 				return true, nil
 			}
 		}

@@ -121,3 +121,13 @@ func indexOf(s, sub string) int {
 	}
 	return -1
 }
+
+// TestCredentialFoundInAnotherCase: a login Mailgun lists in another case
+// is the same login (Mailgun's case is unverified, docs/mailgun-api.md).
+func TestCredentialFoundInAnotherCase(t *testing.T) {
+	x := &credentialExternal{api: oneLogin{login: "Bob@MG.example.com"}}
+	found, err := x.find(context.Background(), mailgun.Account{}, "mg.example.com", "bob@mg.example.com")
+	if err != nil || !found {
+		t.Fatalf("found %v, %v; want the login listed in another case", found, err)
+	}
+}
