@@ -158,6 +158,9 @@ func (p *dnsPublisher) unpublish(ctx context.Context, d *v1alpha1.MailgunDomain)
 	if p == nil {
 		return nil
 	}
+	if (d.Spec.PublishDNS == nil || !d.Spec.PublishDNS.ExternalDNS) && meta.FindStatusCondition(d.Status.Conditions, ConditionDNSPublished) == nil {
+		return nil // never published (or already removed by publish): not even a read
+	}
 	cur := &unstructured.Unstructured{}
 	cur.SetGroupVersionKind(dnsEndpointGVK)
 	err := p.reader.Get(ctx, client.ObjectKey{Namespace: d.Namespace, Name: d.Name}, cur)

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -38,6 +39,9 @@ type credentialExternal struct {
 	// fresh reads the resource from the API server, not the informer
 	// cache; nil in unit tests (then the cached status is trusted).
 	fresh client.Reader
+	// status writes pendingPasswordVersion ahead of a password change
+	// (nil: no write-ahead, as in unit tests that do not test it).
+	status client.StatusWriter
 }
 
 // credentialListPage is the page size of the login search: Mailgun's
@@ -236,7 +240,31 @@ func (x *credentialExternal) Update(ctx context.Context, a mailgun.Account, c *v
 	if err != nil {
 		return err
 	}
-	err = x.api.UpdateCredential(ctx, a, c.Spec.Domain, c.Spec.FullLogin(), string(st.password))
+	// sentBefore: an earlier attempt sent this very password and its
+	// answer was lost (recorded before this attempt's own mark).
+	sentBefore := c.Status.PendingPasswordVersion == st.version
+	wroteAhead, err := x.markPending(ctx, c, st.version)
+	if err != nil {
+		return err
+	}
+	err = x.sendPassword(ctx, a, c, st, hash, sentBefore)
+	if wroteAhead && c.Status.PendingPasswordVersion == "" {
+		// Settled either way: the outcome is written here with the mark
+		// cleared, rather than left to the engine's status patch, which
+		// sends only what differs from the object it read (where the mark
+		// was not set).
+		if perr := x.writeStatus(ctx, c, map[string]any{"pendingPasswordVersion": nil,
+			"passwordVersion": orNil(c.Status.PasswordVersion), "passwordHash": orNil(c.Status.PasswordHash)}); perr != nil && err == nil {
+			return perr
+		}
+	}
+	return err
+}
+
+// sendPassword sends the PUT and reads its answer. It leaves
+// PendingPasswordVersion set only when the change may have been applied.
+func (x *credentialExternal) sendPassword(ctx context.Context, a mailgun.Account, c *v1alpha1.SMTPCredential, st *credentialState, hash string, sentBefore bool) error {
+	err := x.api.UpdateCredential(ctx, a, c.Spec.Domain, c.Spec.FullLogin(), string(st.password))
 	switch {
 	case err == nil:
 		c.Status.PasswordVersion, c.Status.PendingPasswordVersion, c.Status.PasswordHash = st.version, "", hash
@@ -246,13 +274,16 @@ func (x *credentialExternal) Update(ctx context.Context, a mailgun.Account, c *v
 		// may be refused as unchanged.
 		c.Status.PendingPasswordVersion = st.version
 		return err
-	case errors.Is(err, mailgun.ErrInvalid) && c.Status.PendingPasswordVersion == st.version:
+	case errors.Is(err, mailgun.ErrInvalid) && sentBefore:
 		// This very password was sent before and its answer lost: the
 		// refusal says Mailgun has it already (docs/mailgun-api.md,
 		// "Credentials", the 400 reading).
 		c.Status.PasswordVersion, c.Status.PendingPasswordVersion, c.Status.PasswordHash = st.version, "", hash
 		return nil
-	case errors.Is(err, mailgun.ErrInvalid):
+	}
+	// Mailgun answered, and did not apply it.
+	c.Status.PendingPasswordVersion = ""
+	if errors.Is(err, mailgun.ErrInvalid) {
 		// Mailgun may refuse a password equal to the current one
 		// (docs/mailgun-api.md, "Credentials"; unverified). That is for the
 		// user to see, never to be taken as applied: it may mean anything.
@@ -261,6 +292,47 @@ func (x *credentialExternal) Update(ctx context.Context, a mailgun.Account, c *v
 				"change the password in the Secret): %w", err))
 	}
 	return domainMissing(err, c.Spec.Domain)
+}
+
+// markPending records, before the PUT, that the password of version v is
+// being sent: should the process stop before the answer is recorded, the
+// next attempt knows that a 400 to the same password means Mailgun has it
+// (docs/mailgun-api.md, "Credentials"). Returns whether it wrote.
+func (x *credentialExternal) markPending(ctx context.Context, c *v1alpha1.SMTPCredential, v string) (bool, error) {
+	if x.status == nil || c.Status.PendingPasswordVersion == v {
+		return false, nil
+	}
+	if err := x.writeStatus(ctx, c, map[string]any{"pendingPasswordVersion": v}); err != nil {
+		return false, err
+	}
+	c.Status.PendingPasswordVersion = v
+	return true, nil
+}
+
+// writeStatus sets status fields on the API server (nil removes one) with
+// a merge patch naming exactly them: what the server holds, not the copy in
+// memory, decides nothing. The answer goes to a copy, so that the status
+// the engine holds for this reconcile stays; only the resourceVersion
+// follows, so that the engine's later writes with the optimistic lock do
+// not conflict with this one.
+func (x *credentialExternal) writeStatus(ctx context.Context, c *v1alpha1.SMTPCredential, fields map[string]any) error {
+	body, err := json.Marshal(map[string]any{"status": fields})
+	if err != nil {
+		return err
+	}
+	cp := c.DeepCopy()
+	if err := x.status.Patch(ctx, cp, client.RawPatch(types.MergePatchType, body)); err != nil {
+		return fmt.Errorf("cannot record the password change of %s: %w", c.Name, err)
+	}
+	c.SetResourceVersion(cp.GetResourceVersion())
+	return nil
+}
+
+func orNil(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func (x *credentialExternal) Delete(ctx context.Context, a mailgun.Account, c *v1alpha1.SMTPCredential) error {

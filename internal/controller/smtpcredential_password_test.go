@@ -131,3 +131,65 @@ func TestCredentialFoundInAnotherCase(t *testing.T) {
 		t.Fatalf("found %v, %v; want the login listed in another case", found, err)
 	}
 }
+
+// putWatcher is a credentialAPI whose UpdateCredential reads, as Mailgun
+// receives the PUT, what the API server holds of the resource.
+type putWatcher struct {
+	credentialAPI
+	k8s          client.Client
+	key          client.ObjectKey
+	pendingAtPut string
+	fail         error
+}
+
+func (p *putWatcher) UpdateCredential(ctx context.Context, _ mailgun.Account, _, _, _ string) error {
+	cur := &v1alpha1.SMTPCredential{}
+	if err := p.k8s.Get(ctx, p.key, cur); err != nil {
+		return err
+	}
+	p.pendingAtPut = cur.Status.PendingPasswordVersion
+	return p.fail
+}
+
+// TestCredentialPasswordWriteAhead: pendingPasswordVersion is on the API
+// server before the PUT leaves, stays there when the answer is lost, and
+// is cleared once the PUT succeeded.
+func TestCredentialPasswordWriteAhead(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		fail        error
+		wantPending string
+	}{
+		{name: "applied: mark cleared", wantPending: ""},
+		{name: "answer lost: mark kept", fail: mailgun.Classify(mailgun.OpUpdateCredential, 503, nil, nil), wantPending: "7"},
+		{name: "refused (400, first send): mark cleared", fail: mailgun.Classify(mailgun.OpUpdateCredential, 400, nil, []byte(`{"message":"same password"}`)), wantPending: ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &v1alpha1.SMTPCredential{ObjectMeta: metav1.ObjectMeta{Name: "bob", Namespace: "ns"},
+				Spec: v1alpha1.SMTPCredentialSpec{Domain: "mg.example.com", Login: "bob", PasswordSecretRef: v1alpha1.PasswordSecretReference{Name: "pw"}}}
+			k := fake.NewClientBuilder().WithScheme(testScheme(t)).WithObjects(c).WithStatusSubresource(c).Build()
+			if err := k.Get(context.Background(), client.ObjectKeyFromObject(c), c); err != nil {
+				t.Fatal(err)
+			}
+			api := &putWatcher{k8s: k, key: client.ObjectKeyFromObject(c), fail: tc.fail}
+			x := &credentialExternal{api: api, status: k.Status()}
+			_ = x.Update(context.Background(), mailgun.Account{}, c, observation{state: &credentialState{password: []byte("new-pass"), version: "7"}})
+			if api.pendingAtPut != "7" {
+				t.Errorf("pendingPasswordVersion at the PUT %q, want 7 (written ahead)", api.pendingAtPut)
+			}
+			cur := &v1alpha1.SMTPCredential{}
+			if err := k.Get(context.Background(), client.ObjectKeyFromObject(c), cur); err != nil {
+				t.Fatal(err)
+			}
+			if tc.fail == nil && (cur.Status.PasswordVersion != "7" || !samePassword(cur.Status.PasswordHash, []byte("new-pass"))) {
+				t.Errorf("applied password not on the server: version %q", cur.Status.PasswordVersion)
+			}
+			if cur.ResourceVersion != c.ResourceVersion {
+				t.Errorf("resourceVersion in memory %q, server %q: the engine's locked writes would conflict", c.ResourceVersion, cur.ResourceVersion)
+			}
+			if cur.Status.PendingPasswordVersion != tc.wantPending || c.Status.PendingPasswordVersion != tc.wantPending {
+				t.Errorf("pending on the server %q, in memory %q; want %q", cur.Status.PendingPasswordVersion, c.Status.PendingPasswordVersion, tc.wantPending)
+			}
+		})
+	}
+}
