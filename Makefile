@@ -223,3 +223,13 @@ kubectl: envtest ## Build kubectl (with the envtest binaries) if missing.
 .PHONY: demo
 demo: envtest ## Run the operator locally against the Mailgun emulator and show the samples reconciled (DEMO_EXIT=1 exits after the show).
 	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" $(GO) run ./hack/demo
+
+# make bench-scale N=5000: the scale benchmark (test/scale; docs/benchmarks.md,
+# "Scale"). BENCH_SCALE_ARGS passes more flags, e.g. "-sync-period=60s".
+# `make test` only compiles and vets it.
+N ?= 1000
+BENCH_SCALE_ARGS ?=
+
+.PHONY: bench-scale
+bench-scale: envtest ## Create N routes plus domains and webhooks against the built manager and print time to Ready, Mailgun calls, API writes, RSS.
+	KUBEBUILDER_ASSETS="$(KUBEBUILDER_ASSETS)" $(GO) run ./test/scale -n $(N) $(BENCH_SCALE_ARGS)

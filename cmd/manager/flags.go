@@ -40,6 +40,9 @@ type flags struct {
 
 	mailgunAllowedHosts      string
 	mailgunAllowInsecureHTTP bool
+
+	watchLabelSelector string // shard.go
+	leaderElectionID   string // shard.go
 }
 
 func registerFlags(fs *flag.FlagSet) *flags {
@@ -82,6 +85,7 @@ func registerFlags(fs *flag.FlagSet) *flags {
 			"Any other address stalls the account (InvalidSpec) without sending its key.")
 	fs.BoolVar(&f.mailgunAllowInsecureHTTP, "mailgun-allow-insecure-http", false,
 		"Allow http:// apiBaseURLs (for an emulator or a local proxy): the API key then travels in clear.")
+	registerShardFlags(fs, f)
 	return f
 }
 
@@ -110,6 +114,9 @@ func (f *flags) validate() error {
 	}
 	if f.mailgunTimeout <= 0 {
 		errs = append(errs, errors.New("--mailgun-timeout must be positive"))
+	}
+	if _, err := f.watchSelector(); err != nil {
+		errs = append(errs, err)
 	}
 	if hosts := f.allowedHosts(); len(hosts) == 0 {
 		errs = append(errs, errors.New("--mailgun-allowed-hosts must name at least one host"))

@@ -160,13 +160,15 @@ func managerOptions(f *flags, scheme *runtime.Scheme) ctrl.Options {
 		}
 	}
 	controller.SetCacheTransforms(&cacheOpts)
+	sel, _ := f.watchSelector() // checked by validate
+	shardCache(&cacheOpts, sel)
 	return ctrl.Options{
 		Cache:                         cacheOpts,
 		Scheme:                        scheme,
 		Metrics:                       metricsOpts,
 		HealthProbeBindAddress:        f.probeAddr,
 		LeaderElection:                f.leaderElect,
-		LeaderElectionID:              "mailgun-operator.mailgun.operator.dev",
+		LeaderElectionID:              f.leaseID(),
 		LeaderElectionReleaseOnCancel: true,
 		LeaderElectionNamespace:       f.leaderElectionNamespace,
 		LeaseDuration:                 &f.leaseDuration,

@@ -58,6 +58,10 @@ type domainExternal struct {
 	// dns keeps the DNSEndpoint of spec.publishDNS (nil: never published,
 	// as in unit tests). Its writes are to the cluster, never to Mailgun.
 	dns *dnsPublisher
+	// snapshots, when set and the api can list domains, serve the drift
+	// checks of verified domains from the account's domains list
+	// (snapshot.go).
+	snapshots *Snapshots
 
 	mu        sync.Mutex
 	lastCheck map[types.UID]time.Time // in memory: a restart costs one early check
@@ -77,6 +81,9 @@ type domainState struct {
 }
 
 func (x *domainExternal) Observe(ctx context.Context, a mailgun.Account, d *v1alpha1.MailgunDomain) (observation, error) {
+	if obs, ok, err := x.observeSnapshot(ctx, a, d); ok || err != nil {
+		return obs, err
+	}
 	info, err := x.api.GetDomain(ctx, a, d.Spec.DomainName)
 	if errors.Is(err, mailgun.ErrNotFound) {
 		return observation{}, nil
@@ -101,16 +108,67 @@ func (x *domainExternal) Observe(ctx context.Context, a mailgun.Account, d *v1al
 	}
 	obs := observation{exists: true, upToDate: st.diff.empty(), diff: strings.Join(st.diff.fields, ", "), state: st}
 	x.dnsOutcome(d, &obs)
+	x.publishDNS(ctx, d, &obs)
+	return obs, nil
+}
+
+// observeSnapshot is the drift check of a verified domain from the account's
+// domains list: the list holds the settings (docs/mailgun-api.md, "Paging":
+// its items are the domain object without DNS records), so only tracking,
+// which the list does not carry, is read per domain, and only when the spec
+// asks for it. ok is false when the snapshot cannot say "in sync" (no
+// snapshot, the domain missing or unverified in it, any difference): the
+// caller then reads the domain itself before anything is written. DNS
+// records in status are left as last read: they are not in the list, and a
+// verified domain's records only matter again if it stops being verified,
+// which the list shows (state).
+func (x *domainExternal) observeSnapshot(ctx context.Context, a mailgun.Account, d *v1alpha1.MailgunDomain) (observation, bool, error) {
+	lister, can := x.api.(domainLister)
+	if !can || !x.snapshots.usable(&d.Status.ManagedStatus) || d.Status.State != "active" {
+		return observation{}, false, nil
+	}
+	snap, err := x.snapshots.domains(ctx, lister, a, x.snapshots.notBefore(d.UID, &d.Status.ManagedStatus))
+	got, found := snap[d.Spec.DomainName]
+	if err != nil || !found || got.State != "active" {
+		return observation{}, false, nil
+	}
+	st := &domainState{diff: diffDomain(&d.Spec, &got)}
+	if !st.diff.empty() {
+		return observation{}, false, nil
+	}
+	if d.Spec.Tracking != nil {
+		if st.tracking, err = x.api.GetTracking(ctx, a, d.Spec.DomainName); err != nil {
+			return observation{}, false, err
+		}
+		diffTracking(&st.diff, d.Spec.Tracking, st.tracking, d.Status.ClickTracking)
+	}
+	diffDKIM(&st.diff, &d.Spec, &d.Status)
+	if err := x.diffPassword(ctx, d, st); err != nil {
+		return observation{}, false, err
+	}
+	if !st.diff.empty() {
+		return observation{}, false, nil
+	}
+	d.Status.State, d.Status.SMTPLogin = got.State, got.SMTPLogin
+	obs := observation{exists: true, upToDate: true, state: st}
+	x.dnsOutcome(d, &obs)
+	// The DNSEndpoint is kept from the records last read, also when the
+	// domain itself is checked from the list.
+	x.publishDNS(ctx, d, &obs)
+	return obs, true, nil
+}
+
+// publishDNS keeps the DNSEndpoint of spec.publishDNS. It is an extra: a
+// failure is said in its condition and tried again soon, and never blocks
+// the domain.
+func (x *domainExternal) publishDNS(ctx context.Context, d *v1alpha1.MailgunDomain, obs *observation) {
 	if err := x.dns.publish(ctx, d); err != nil {
-		// The DNSEndpoint is an extra: its failure is said in its
-		// condition and tried again soon, and never blocks the domain.
 		logf.FromContext(ctx).Error(err, "cannot publish the domain's DNS records")
 		setCondition(&d.Status.Status, d.Generation, ConditionDNSPublished, metav1.ConditionFalse, ReasonDNSEndpointFailed, err.Error())
 		if obs.lookAgain == 0 || obs.lookAgain > dnsRetry {
 			obs.lookAgain = dnsRetry
 		}
 	}
-	return obs, nil
 }
 
 // checkDNS asks Mailgun to check an unverified domain's DNS again, at most
@@ -201,6 +259,7 @@ func (x *domainExternal) Create(ctx context.Context, a mailgun.Account, d *v1alp
 		return observation{}, err
 	}
 	info, err := x.api.CreateDomain(ctx, a, req)
+	x.snapshots.wrote(d.UID)
 	if errors.Is(err, mailgun.ErrConflict) && d.Status.Management != "" && !waitedTooLong(d, visibilityWait) {
 		// This account has shown the domain before, it now reads 404, and
 		// a create says it exists: Mailgun is not showing it yet
@@ -222,7 +281,7 @@ func (x *domainExternal) Create(ctx context.Context, a mailgun.Account, d *v1alp
 	x.dnsOutcome(d, &obs)
 	// A failure to publish is retried by the next Observe; the create
 	// itself succeeded.
-	_ = x.dns.publish(ctx, d)
+	x.publishDNS(ctx, d, &obs)
 	return obs, nil
 }
 
@@ -247,6 +306,7 @@ func (x *domainExternal) createRequest(ctx context.Context, d *v1alpha1.MailgunD
 }
 
 func (x *domainExternal) Update(ctx context.Context, a mailgun.Account, d *v1alpha1.MailgunDomain, obs observation) error {
+	defer x.snapshots.wrote(d.UID)
 	st := obs.state.(*domainState)
 	name := d.Spec.DomainName
 	if st.diff.settings != (mailgun.UpdateDomainRequest{}) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -70,6 +71,9 @@ func (e *Engine[T]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resul
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	orig := obj.DeepCopyObject().(T)
+	// A create whose marker status does not show as done is pending; the
+	// status written at the end records it.
+	pendingFromMarker(obj)
 	var out outcome
 	if obj.GetDeletionTimestamp().IsZero() {
 		out = e.sync(ctx, obj, &orig)
@@ -130,7 +134,15 @@ func (e *Engine[T]) sync(ctx context.Context, obj T, orig *T) outcome {
 	if !obs.exists {
 		return e.create(ctx, acct, obj, orig)
 	}
+	wasPending := obj.GetManagedStatus().CreatePendingSince != nil
 	e.own(obj, found, nil)
+	if wasPending && markerOutstanding(obj) {
+		// A pending create known only by its marker is resolved: the
+		// marker goes, or every reconcile would search for it again.
+		if err := e.unmarkCreate(ctx, obj, orig); err != nil {
+			return classify(err, time.Now())
+		}
+	}
 	if err := e.recordIdentity(ctx, obj, orig); err != nil {
 		return classify(err, time.Now())
 	}
@@ -253,26 +265,33 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 		e.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Recreating", "Create",
 			"the adopted Mailgun object is gone; creating it from the spec")
 	}
-	if err := e.ensureFinalizer(ctx, obj); err != nil {
+	// The write-ahead marker: one patch of the object's metadata, with the
+	// resourceVersion read, adds the finalizer, the create-started
+	// annotation (the marker) and the identity when it is known before the
+	// create. If the informer cache handed this reconcile a stale object
+	// (one from before an earlier create recorded its result), the patch
+	// conflicts and nothing is posted, instead of a second create.
+	started := time.Now()
+	if err := e.markCreate(ctx, obj, started); err != nil {
 		return classify(err, time.Now())
 	}
-	// The marker below is checked against the resourceVersion of orig,
-	// which the finalizer patch has just moved on.
 	(*orig).SetResourceVersion(obj.GetResourceVersion())
 	(*orig).SetFinalizers(obj.GetFinalizers())
 	(*orig).SetAnnotations(obj.GetAnnotations())
 	e.own(obj, creating, nil)
-	// The marker is written with the resourceVersion read: if the informer
-	// cache handed this reconcile a stale object (one from before an
-	// earlier create recorded its result), the write conflicts and nothing
-	// is posted, instead of a second create.
-	if err := patchStatus(ctx, e.Client, *orig, obj, (*orig).GetManagedStatus(), st, client.MergeFromWithOptimisticLock{}); err != nil {
-		return classify(err, time.Now())
-	}
-	*orig = obj.DeepCopyObject().(T)
+	st.CreatePendingSince = &metav1.Time{Time: started}
 	obs, err := e.External.Create(ctx, acct, obj)
 	if err != nil {
 		e.own(obj, createFailed, err)
+		if st.CreatePendingSince == nil {
+			// Nothing was made: the marker goes, or every later
+			// reconcile would take the create as pending. Should this
+			// write fail, it is: a marker search and a wait, never a
+			// second object.
+			if uerr := e.unmarkCreate(ctx, obj, orig); uerr != nil {
+				logf.FromContext(ctx).V(1).Info("cannot remove the create marker", "error", uerr.Error())
+			}
+		}
 		return classify(err, time.Now())
 	}
 	// The identity is recorded before the create counts as done: should
@@ -287,6 +306,106 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 			message: "created in Mailgun; applying the rest of the spec"}
 	}
 	return e.settled(obs)
+}
+
+// CreateStartedAnnotation is the write-ahead marker of a create: when the
+// operator last began one (RFC 3339 with nanoseconds) and for which object
+// (its UID, so that a copy or a restore of the resource, which has another
+// UID, never takes the original's create as its own), written with the
+// finalizer, before the POST. A create is pending while status records no
+// createdTime at or after it (see pendingFromMarker). It is left in place
+// after a create that answered: createdTime then says it is done.
+const CreateStartedAnnotation = "mailgun.operator.dev/create-started"
+
+// markCreate writes the finalizer, the create marker and, when known before
+// the create, the identity, in one patch that carries the resourceVersion
+// read.
+func (e *Engine[T]) markCreate(ctx context.Context, obj T, at time.Time) error {
+	cp := obj.DeepCopyObject().(T)
+	controllerutil.AddFinalizer(cp, Finalizer)
+	ann := maps.Clone(cp.GetAnnotations())
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[CreateStartedAnnotation] = at.UTC().Format(time.RFC3339Nano) + " " + string(obj.GetUID())
+	if id := e.External.Identity(obj); id != "" {
+		ann[ExternalNameAnnotation] = id
+	}
+	cp.SetAnnotations(ann)
+	if err := e.Client.Patch(ctx, cp, client.MergeFromWithOptions(obj, client.MergeFromWithOptimisticLock{})); err != nil {
+		return fmt.Errorf("cannot record the create before sending it: %w", err)
+	}
+	obj.SetFinalizers(cp.GetFinalizers())
+	obj.SetAnnotations(ann)
+	obj.SetResourceVersion(cp.GetResourceVersion())
+	return nil
+}
+
+// unmarkCreate removes the create marker after a create that made nothing.
+func (e *Engine[T]) unmarkCreate(ctx context.Context, obj T, orig *T) error {
+	if _, ok := obj.GetAnnotations()[CreateStartedAnnotation]; !ok {
+		return nil
+	}
+	cp := obj.DeepCopyObject().(T)
+	ann := maps.Clone(cp.GetAnnotations())
+	delete(ann, CreateStartedAnnotation)
+	cp.SetAnnotations(ann)
+	if err := e.Client.Patch(ctx, cp, client.MergeFrom(obj)); err != nil {
+		return fmt.Errorf("cannot remove the create marker: %w", err)
+	}
+	obj.SetAnnotations(ann)
+	obj.SetResourceVersion(cp.GetResourceVersion())
+	(*orig).SetAnnotations(ann)
+	(*orig).SetResourceVersion(cp.GetResourceVersion())
+	return nil
+}
+
+// pendingFromMarker takes a create as pending when its marker is newer than
+// the createdTime in status (or status has none): the answer of that create
+// was lost, or its record was (a crash, a failed status write, a status
+// wiped). createdTime is stored to the second, so the marker is compared
+// truncated to the second: a create answered within the same second as it
+// began reads as done, as it is. Status written since then already says
+// pending (createPendingSince) when the create's outcome is unknown.
+//
+// A new create never begins within the create grace of the last createdTime
+// (inGrace), so the truncation cannot hide one.
+func pendingFromMarker(obj v1alpha1.Managed) {
+	st := obj.GetManagedStatus()
+	if st.CreatePendingSince != nil {
+		return
+	}
+	if t, ok := outstandingMarker(obj); ok {
+		st.CreatePendingSince = &metav1.Time{Time: t}
+	}
+}
+
+// outstandingMarker returns the time of obj's own create marker when status
+// does not show that create as done.
+func outstandingMarker(obj v1alpha1.Managed) (time.Time, bool) {
+	v, ok := obj.GetAnnotations()[CreateStartedAnnotation]
+	if !ok {
+		return time.Time{}, false
+	}
+	at, uid, _ := strings.Cut(v, " ")
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if err != nil || uid != string(obj.GetUID()) {
+		// Another object's marker (a copy, a restore: its identity comes
+		// from the external-name annotation), or not ours.
+		return time.Time{}, false
+	}
+	st := obj.GetManagedStatus()
+	if st.CreatedTime != nil && !st.CreatedTime.Time.Before(t.Truncate(time.Second)) {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// markerOutstanding says whether obj carries a create marker that status
+// does not show as done.
+func markerOutstanding(obj v1alpha1.Managed) bool {
+	_, ok := outstandingMarker(obj)
+	return ok
 }
 
 // recordIdentity writes the Mailgun object's identity into the

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
 	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
@@ -165,6 +167,9 @@ func TestCreatePending(t *testing.T) {
 			r := reconcileRoute(t, e, c)
 			if got := r.Status.CreatePendingSince != nil; got != tc.wantPending {
 				t.Fatalf("createPendingSince set = %v, want %v (status %+v)", got, tc.wantPending, r.Status.ManagedStatus)
+			}
+			if _, marked := r.Annotations[CreateStartedAnnotation]; marked != tc.wantPending {
+				t.Fatalf("create marker present = %v, want %v (a create that made nothing drops it)", marked, tc.wantPending)
 			}
 			if tc.routeID != "" && api.creates != 0 {
 				t.Fatalf("posted %d creates for an adopting Route", api.creates)
@@ -399,5 +404,114 @@ func TestDeleteRightAfterCreate(t *testing.T) {
 	e.CreateGrace = time.Millisecond
 	if left := reconcileRoute(t, e, c); left != nil {
 		t.Fatalf("not released after the grace: %+v", left.Status.Conditions)
+	}
+}
+
+// TestCreateMarkerWithoutAnyRecord: the create's only record is the marker
+// written with the finalizer before the POST (every write after the POST
+// failed: a crash, an API server gone). The next reconcile takes the create
+// as pending, finds the route by its marker and never posts again; a create
+// that answered costs three API-server writes (marker with finalizer,
+// identity, status), and a second reconcile none.
+func TestCreateMarkerWithoutAnyRecord(t *testing.T) {
+	api := &fakeRoutes{routes: map[string]mailgun.Route{}}
+	route := testRoute()
+	e, c, _ := fakeEngine(t, api, route)
+	var patches int
+	failAfterFirst := true
+	e.Client = interceptor.NewClient(c.(client.WithWatch), interceptor.Funcs{
+		Patch: func(ctx context.Context, cl client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
+			patches++
+			if failAfterFirst && patches > 1 {
+				return errors.New("the API server is gone")
+			}
+			return cl.Patch(ctx, obj, p, opts...)
+		},
+		SubResourcePatch: func(ctx context.Context, cl client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+			patches++
+			if failAfterFirst {
+				return errors.New("the API server is gone")
+			}
+			return cl.SubResource(sub).Patch(ctx, obj, p, opts...)
+		},
+	})
+	r := reconcileRoute(t, e, c)
+	if api.creates != 1 || r.Annotations[CreateStartedAnnotation] == "" || r.Status.CreatedTime != nil || r.Status.CreatePendingSince != nil {
+		t.Fatalf("after the first reconcile: %d creates, annotations %v, status %+v; want 1 create recorded by its marker only",
+			api.creates, r.Annotations, r.Status.ManagedStatus)
+	}
+	failAfterFirst = false
+	r = reconcileRoute(t, e, c)
+	if api.creates != 1 || len(api.routes) != 1 {
+		t.Fatalf("the create recorded only by its marker was posted again: %d creates, %d routes", api.creates, len(api.routes))
+	}
+	if r.Status.Management != v1alpha1.ManagementCreated || r.Status.ID == "" || r.Status.CreatePendingSince != nil {
+		t.Fatalf("status %+v, want the found route as Created", r.Status.ManagedStatus)
+	}
+	if _, marked := r.Annotations[CreateStartedAnnotation]; marked {
+		t.Fatal("the resolved create's marker is still there: every reconcile would search for it again")
+	}
+	r = reconcileRoute(t, e, c)
+	if r.Status.CreatePendingSince != nil || api.creates != 1 {
+		t.Fatalf("a third reconcile took the create as pending again (%+v, %d creates)", r.Status.ManagedStatus, api.creates)
+	}
+
+	// A fresh route: the writes of a create that answered.
+	api2 := &fakeRoutes{routes: map[string]mailgun.Route{}}
+	e2, c2, _ := fakeEngine(t, api2, testRoute())
+	writes := 0
+	count := interceptor.Funcs{
+		Patch: func(ctx context.Context, cl client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
+			writes++
+			return cl.Patch(ctx, obj, p, opts...)
+		},
+		SubResourcePatch: func(ctx context.Context, cl client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+			writes++
+			return cl.SubResource(sub).Patch(ctx, obj, p, opts...)
+		},
+	}
+	e2.Client = interceptor.NewClient(c2.(client.WithWatch), count)
+	if r := reconcileRoute(t, e2, c2); r.Status.CreatedTime == nil || writes != 3 {
+		t.Fatalf("a route create: %d API-server writes, want 3 (status %+v)", writes, r.Status.ManagedStatus)
+	}
+	if reconcileRoute(t, e2, c2); writes != 3 {
+		t.Fatalf("a reconcile in sync wrote %d times", writes-3)
+	}
+}
+
+// TestPendingFromMarker: when the create marker makes a create pending.
+func TestPendingFromMarker(t *testing.T) {
+	at := time.Date(2026, 1, 1, 10, 0, 0, 700_000_000, time.UTC)
+	mark := at.Format(time.RFC3339Nano) + " uid-1"
+	sec := func(d time.Duration) *metav1.Time { return &metav1.Time{Time: at.Truncate(time.Second).Add(d)} }
+	cases := []struct {
+		name    string
+		marker  string
+		created *metav1.Time
+		want    bool
+	}{
+		{name: "no marker", want: false},
+		{name: "marker, nothing recorded since", marker: mark, want: true},
+		{name: "created after the marker", marker: mark, created: sec(time.Second), want: false},
+		{name: "created within the marker's second (stored to the second)", marker: mark, created: sec(0), want: false},
+		{name: "an older create recorded, the new one not", marker: mark, created: sec(-time.Second), want: true},
+		{name: "another object's marker (a copy, a restore)", marker: at.Format(time.RFC3339Nano) + " uid-2", want: false},
+		{name: "not a marker", marker: "yesterday", want: false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := testRoute()
+			if tc.marker != "" {
+				r.Annotations = map[string]string{CreateStartedAnnotation: tc.marker}
+			}
+			r.Status.CreatedTime = tc.created
+			pendingFromMarker(r)
+			if got := r.Status.CreatePendingSince != nil; got != tc.want {
+				t.Fatalf("pending = %v, want %v", got, tc.want)
+			}
+			if tc.want && !r.Status.CreatePendingSince.Time.Equal(at) {
+				t.Fatalf("pending since %v, want the marker's %v", r.Status.CreatePendingSince.Time, at)
+			}
+		})
 	}
 }

@@ -94,3 +94,32 @@ func TestRecheckAfter(t *testing.T) {
 }
 
 var timeParse = time.ParseDuration
+
+// TestUserAnnotationChanges: a user's annotation change (a nudge) wakes
+// the object; the operator's own bookkeeping annotations do not.
+func TestUserAnnotationChanges(t *testing.T) {
+	route := func(ann map[string]string) *v1alpha1.Route {
+		return &v1alpha1.Route{ObjectMeta: metav1.ObjectMeta{Name: "r", Generation: 1, Annotations: ann}}
+	}
+	cases := []struct {
+		name     string
+		old, new map[string]string
+		want     bool
+	}{
+		{"nothing changes", map[string]string{"a": "1"}, map[string]string{"a": "1"}, false},
+		{"the create marker is written", nil, map[string]string{CreateStartedAnnotation: "t uid"}, false},
+		{"the external name is written", map[string]string{CreateStartedAnnotation: "t uid"},
+			map[string]string{CreateStartedAnnotation: "t uid", ExternalNameAnnotation: "id"}, false},
+		{"the create marker goes", map[string]string{CreateStartedAnnotation: "t uid"}, nil, false},
+		{"a user adds one", nil, map[string]string{"nudge": "1"}, true},
+		{"a user changes one", map[string]string{"nudge": "1"}, map[string]string{"nudge": "2"}, true},
+		{"a user removes one", map[string]string{"nudge": "1", ExternalNameAnnotation: "id"}, map[string]string{ExternalNameAnnotation: "id"}, true},
+		{"both at once", nil, map[string]string{ExternalNameAnnotation: "id", "nudge": "1"}, true},
+	}
+	for _, tc := range cases {
+		got := primaryChanges.Update(event.UpdateEvent{ObjectOld: route(tc.old), ObjectNew: route(tc.new)})
+		if got != tc.want {
+			t.Errorf("%s: reconcile = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -37,6 +37,9 @@ type routeAPI interface {
 type routeExternal struct {
 	api      routeAPI
 	recorder events.EventRecorder // may be nil in tests
+	// snapshots, when set, serve drift checks from the account's routes
+	// list (snapshot.go); nil reads every route by id.
+	snapshots *Snapshots
 }
 
 // routeListPage is the page size when looking for a marker: Mailgun's
@@ -71,6 +74,16 @@ func (x *routeExternal) Observe(ctx context.Context, a mailgun.Account, r *v1alp
 	}
 	if id == "" {
 		return observation{}, nil
+	}
+	if x.snapshots.usable(&r.Status.ManagedStatus) {
+		snap, err := x.snapshots.routes(ctx, x.api, a, x.snapshots.notBefore(r.UID, &r.Status.ManagedStatus))
+		if fp, ok := snap[id]; err == nil && ok &&
+			fp == routeFingerprint(int(r.Spec.Priority), r.Spec.Expression, routeDescription(r), routeActions(r)) {
+			r.Status.ID = id
+			return observation{exists: true, upToDate: true}, nil
+		}
+		// Missing or different in the snapshot, or no snapshot: the
+		// route's own GET decides, as it would without snapshots.
 	}
 	got, err := x.api.GetRoute(ctx, a, id)
 	if errors.Is(err, mailgun.ErrNotFound) {
@@ -162,6 +175,7 @@ func (x *routeExternal) Create(ctx context.Context, a mailgun.Account, r *v1alph
 			"route %s named by spec.routeID does not exist in Mailgun: fix or remove routeID", r.Spec.RouteID))
 	}
 	got, err := x.api.CreateRoute(ctx, a, routeRequest(r))
+	x.snapshots.wrote(r.UID)
 	if err != nil {
 		return observation{}, err
 	}
@@ -171,6 +185,7 @@ func (x *routeExternal) Create(ctx context.Context, a mailgun.Account, r *v1alph
 
 func (x *routeExternal) Update(ctx context.Context, a mailgun.Account, r *v1alpha1.Route, _ observation) error {
 	_, err := x.api.UpdateRoute(ctx, a, r.Status.ID, routeRequest(r))
+	x.snapshots.wrote(r.UID)
 	return err
 }
 

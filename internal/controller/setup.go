@@ -44,6 +44,10 @@ type Options struct {
 	// (see HostPolicy); empty AllowedHosts means DefaultAllowedHosts.
 	AllowedHosts      []string
 	AllowInsecureHTTP bool
+	// SnapshotMaxAge bounds the age of the list snapshots that serve drift
+	// checks (snapshot.go); 0 means the sync period, negative turns them
+	// off (one read per object per check).
+	SnapshotMaxAge time.Duration
 
 	paused func(mailgun.Account) (time.Time, bool) // the client's PausedUntil
 }
@@ -60,6 +64,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxConcurrentReconciles <= 0 {
 		o.MaxConcurrentReconciles = 4
+	}
+	if o.SnapshotMaxAge == 0 {
+		o.SnapshotMaxAge = o.SyncPeriod
 	}
 }
 
@@ -102,20 +109,25 @@ func SetupWithManager(mgr manager.Manager, mg *mailgun.Client, o Options) error 
 	if err := setupAccounts(mgr, accounts, mg, o, opts); err != nil {
 		return err
 	}
-	domains := &domainExternal{api: mg, secrets: secrets, dnsCheckInterval: o.DNSCheckInterval,
+	// One snapshot store for every kind: a snapshot per account and list.
+	snapshots := NewSnapshots(o.SnapshotMaxAge)
+	if err := mgr.Add(snapshots); err != nil {
+		return fmt.Errorf("cannot add the snapshot sweeper: %w", err)
+	}
+	domains := &domainExternal{api: mg, secrets: secrets, dnsCheckInterval: o.DNSCheckInterval, snapshots: snapshots,
 		dns: &dnsPublisher{reader: mgr.GetAPIReader(), writer: mgr.GetClient()}}
 	if err := setupManaged(mgr, "mailgundomain", newEngine(mgr, accounts, o, domains, func() *v1alpha1.MailgunDomain { return &v1alpha1.MailgunDomain{} },
 		func() client.ObjectList { return &v1alpha1.MailgunDomainList{} }, "mailgundomains."+v1alpha1.GroupVersion.Group),
 		opts, &v1alpha1.MailgunDomain{}, &v1alpha1.MailgunDomainList{}, passwordSecretWatch(mgr)); err != nil {
 		return err
 	}
-	webhooks := &webhookExternal{api: mg}
+	webhooks := &webhookExternal{api: mg, snapshots: snapshots}
 	if err := setupManaged(mgr, "webhook", newEngine(mgr, accounts, o, webhooks, func() *v1alpha1.Webhook { return &v1alpha1.Webhook{} },
 		func() client.ObjectList { return &v1alpha1.WebhookList{} }, "webhooks."+v1alpha1.GroupVersion.Group),
 		opts, &v1alpha1.Webhook{}, &v1alpha1.WebhookList{}, nil); err != nil {
 		return err
 	}
-	routes := &routeExternal{api: mg, recorder: mgr.GetEventRecorder("mailgun-operator")}
+	routes := &routeExternal{api: mg, recorder: mgr.GetEventRecorder("mailgun-operator"), snapshots: snapshots}
 	if err := setupManaged(mgr, "route", newEngine(mgr, accounts, o, routes, func() *v1alpha1.Route { return &v1alpha1.Route{} },
 		func() client.ObjectList { return &v1alpha1.RouteList{} }, "routes."+v1alpha1.GroupVersion.Group),
 		opts, &v1alpha1.Route{}, &v1alpha1.RouteList{}, nil); err != nil {
@@ -161,6 +173,10 @@ func managedKinds() []client.Object {
 	return []client.Object{&v1alpha1.MailgunDomain{}, &v1alpha1.Webhook{}, &v1alpha1.Route{}, &v1alpha1.SMTPCredential{}, &v1alpha1.Template{}, &v1alpha1.MailingList{}}
 }
 
+// ManagedKinds are the kinds the engine reconciles, for the manager's
+// cache options (--watch-label-selector restricts each of them).
+func ManagedKinds() []client.Object { return managedKinds() }
+
 // managedLists are managedKinds' lists, in the same order.
 func managedLists() []client.ObjectList {
 	return []client.ObjectList{&v1alpha1.MailgunDomainList{}, &v1alpha1.WebhookList{}, &v1alpha1.RouteList{}, &v1alpha1.SMTPCredentialList{}, &v1alpha1.TemplateList{}, &v1alpha1.MailingListList{}}
@@ -181,7 +197,35 @@ func newEngine[T v1alpha1.Managed](mgr manager.Manager, accounts *Accounts, o Op
 // primaryChanges lets through what needs a reconcile: a spec change, an
 // annotation change (a manual nudge) or a deletion, and not the operator's
 // own status and finalizer writes, which would otherwise loop.
-var primaryChanges = predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{})
+var primaryChanges = predicate.Or(predicate.GenerationChangedPredicate{}, userAnnotationChanges)
+
+// userAnnotationChanges lets through an annotation change other than the
+// operator's own bookkeeping (the create marker and the external name,
+// which it writes in the reconcile that needs them): each of those would
+// otherwise cost every created object one more reconcile, and a Mailgun
+// read, right after its create.
+var userAnnotationChanges = predicate.Funcs{
+	UpdateFunc: func(e event.UpdateEvent) bool {
+		return !onlyOwnAnnotationsChanged(e.ObjectOld.GetAnnotations(), e.ObjectNew.GetAnnotations())
+	},
+}
+
+// onlyOwnAnnotationsChanged says whether every key that differs between
+// old and new is one the operator writes itself (true when none differs).
+func onlyOwnAnnotationsChanged(old, new map[string]string) bool {
+	own := func(k string) bool { return k == CreateStartedAnnotation || k == ExternalNameAnnotation }
+	for k, v := range new {
+		if ov, ok := old[k]; (!ok || ov != v) && !own(k) {
+			return false
+		}
+	}
+	for k := range old {
+		if _, ok := new[k]; !ok && !own(k) {
+			return false
+		}
+	}
+	return true
+}
 
 // accountChanges lets through the account changes its objects act on: its
 // Ready status or reason, its spec, the address it records, its deletion.

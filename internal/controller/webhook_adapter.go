@@ -27,12 +27,24 @@ type webhookAPI interface {
 // it, and POST or PUT writes it. Two Webhooks of one event: see claims.go.
 type webhookExternal struct {
 	api webhookAPI
+	// snapshots, when set, serve drift checks from one list of the
+	// domain's webhooks shared by its Webhooks (snapshot.go).
+	snapshots *Snapshots
 }
 
 func (x *webhookExternal) Observe(ctx context.Context, a mailgun.Account, w *v1alpha1.Webhook) (observation, error) {
 	ev, err := webhookEvent(w)
 	if err != nil {
 		return observation{}, err
+	}
+	if x.snapshots.usable(&w.Status.ManagedStatus) {
+		all, err := x.snapshots.webhooks(ctx, x.api, a, w.Spec.Domain, x.snapshots.notBefore(w.UID, &w.Status.ManagedStatus))
+		if have := all[ev]; err == nil && len(have) > 0 && sameSet(have, webhookURLs(w)) {
+			w.Status.URLs = slices.Clone(have)
+			return observation{exists: true, upToDate: true, diff: "urls"}, nil
+		}
+		// Missing or different in the snapshot, or no snapshot: a fresh
+		// list decides, as it would without snapshots.
 	}
 	all, err := x.api.ListWebhooks(ctx, a, w.Spec.Domain)
 	if err != nil {
@@ -54,7 +66,9 @@ func (x *webhookExternal) Create(ctx context.Context, a mailgun.Account, w *v1al
 		return observation{}, err
 	}
 	urls := webhookURLs(w)
-	if err := x.api.CreateWebhook(ctx, a, w.Spec.Domain, ev, urls); err != nil {
+	err = x.api.CreateWebhook(ctx, a, w.Spec.Domain, ev, urls)
+	x.snapshots.wrote(w.UID)
+	if err != nil {
 		return observation{}, domainMissing(err, w.Spec.Domain)
 	}
 	w.Status.URLs = urls
@@ -67,7 +81,9 @@ func (x *webhookExternal) Update(ctx context.Context, a mailgun.Account, w *v1al
 		return err
 	}
 	urls := webhookURLs(w)
-	if err := x.api.UpdateWebhook(ctx, a, w.Spec.Domain, ev, urls); err != nil {
+	err = x.api.UpdateWebhook(ctx, a, w.Spec.Domain, ev, urls)
+	x.snapshots.wrote(w.UID)
+	if err != nil {
 		return domainMissing(err, w.Spec.Domain)
 	}
 	w.Status.URLs = urls

@@ -116,6 +116,10 @@ func (e *env) startManager(name string, args ...string) *harness.Process {
 	return p
 }
 
+// sampleKinds are the kinds of config/samples (one object each), for
+// kubectl get and wait.
+const sampleKinds = "mailgunaccount,mailgundomain,webhook,route,smtpcredential,template,mailinglist"
+
 // samples copies config/samples, pointed at the test's emulator.
 func (e *env) samples() string {
 	GinkgoHelper()

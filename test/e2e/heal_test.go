@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -19,7 +20,7 @@ var _ = Describe("Self-healing", func() {
 		kubectl("apply", "-k", dir, "-n", e.ns)
 		routes, _ := routesYAML("heal", 3)
 		kubectl("apply", "-n", e.ns, "-f", e.write("routes.yaml", routes))
-		kubectl("wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route", "--all",
+		kubectl("wait", "--for=condition=Ready", sampleKinds, "--all",
 			"-n", e.ns, "--timeout=120s")
 
 		By("answering 401 to every call for 25 seconds")
@@ -28,9 +29,9 @@ var _ = Describe("Self-healing", func() {
 			Expect(e.emu.InjectFault(ctx(), harness.Fault{Op: op, Status: 401, Times: 1 << 30})).To(Succeed())
 		}
 		// Changes meet the incident: every object makes its own call.
-		kubectl("annotate", "mailgundomain,webhook,route", "--all", "e2e.mailgun.operator.dev/nudge=1", "-n", e.ns)
+		kubectl("annotate", strings.TrimPrefix(sampleKinds, "mailgunaccount,"), "--all", "e2e.mailgun.operator.dev/nudge=1", "-n", e.ns)
 		kubectl("wait", "--for=condition=Stalled", "mailgunaccount/default", "route/heal-00", "-n", e.ns, "--timeout=25s")
-		Expect(lines(kubectl("get", "mailgunaccount,mailgundomain,webhook,route", "-n", e.ns, "-o",
+		Expect(lines(kubectl("get", sampleKinds, "-n", e.ns, "-o",
 			`jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].reason}{"\n"}{end}`))).
 			To(ContainElement("InvalidCredentials"))
 		time.Sleep(time.Until(start.Add(25 * time.Second))) // the incident's length is the scenario, not a wait for a condition
@@ -38,7 +39,7 @@ var _ = Describe("Self-healing", func() {
 		ended := time.Now()
 
 		By("waiting for everything to be Ready again, without an edit or a restart")
-		kubectl("wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route", "--all",
+		kubectl("wait", "--for=condition=Ready", sampleKinds, "--all",
 			"-n", e.ns, fmt.Sprintf("--timeout=%ds", int((2*syncPeriod-time.Since(ended)).Seconds())))
 		GinkgoWriter.Printf("healed %v after the incident ended\n", time.Since(ended).Round(100*time.Millisecond))
 	})

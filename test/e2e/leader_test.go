@@ -46,7 +46,7 @@ var _ = Describe("Leader election", func() {
 
 		By("reconciling the samples with the leader only")
 		kubectl("apply", "-k", e.samples(), "-n", e.ns)
-		kubectl("wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route", "--all",
+		kubectl("wait", "--for=condition=Ready", sampleKinds, "--all",
 			"-n", e.ns, "--timeout=120s")
 		Expect(controllerLine.MatchString(leader.Output())).To(BeTrue(), "the leader logged no controller activity")
 		Expect(controllerLine.FindString(follower.Output())).To(BeEmpty(), "the follower ran a controller")

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -23,7 +24,7 @@ var _ = Describe("The metrics endpoint", func() {
 		url := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
 
 		kubectl("apply", "-k", e.samples(), "-n", e.ns)
-		kubectl("wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route", "--all",
+		kubectl("wait", "--for=condition=Ready", sampleKinds, "--all",
 			"-n", e.ns, "--timeout=120s")
 
 		scrape := func() string {
@@ -59,7 +60,7 @@ var _ = Describe("The metrics endpoint", func() {
 
 		By("exporting one Ready series per object, and the kube-state-metrics config resolving on them")
 		items := listObjects(e.ns)
-		Expect(items).To(HaveLen(4))
+		Expect(items).To(HaveLen(len(strings.Split(sampleKinds, ","))))
 		expectKSMPathsResolve(Default, items)
 		// kubectl saw them Ready; the manager's cache may see its own
 		// status writes a moment later.

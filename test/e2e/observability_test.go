@@ -167,6 +167,6 @@ func listObjects(ns string) []map[string]any {
 	var list struct {
 		Items []map[string]any `json:"items"`
 	}
-	Expect(json.Unmarshal([]byte(kubectl("get", "mailgunaccount,mailgundomain,webhook,route", "-n", ns, "-o", "json")), &list)).To(Succeed())
+	Expect(json.Unmarshal([]byte(kubectl("get", sampleKinds, "-n", ns, "-o", "json")), &list)).To(Succeed())
 	return list.Items
 }

@@ -16,7 +16,7 @@ var _ = Describe("The samples", func() {
 
 		By("applying them; the Webhook waits for the MailgunDomain's domain")
 		kubectl("apply", "-k", dir, "-n", e.ns)
-		kubectl("wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route,smtpcredential,template,mailinglist", "--all",
+		kubectl("wait", "--for=condition=Ready", sampleKinds, "--all",
 			"-n", e.ns, "--timeout=120s")
 
 		By("listing every one in the mailgun category")

@@ -25,7 +25,7 @@ var _ = Describe("The manager's logs", func() {
 
 		By("applying the samples")
 		kubectl("apply", "-k", dir, "-n", e.ns)
-		kubectl("wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route", "--all",
+		kubectl("wait", "--for=condition=Ready", sampleKinds, "--all",
 			"-n", e.ns, "--timeout=120s")
 
 		By("rotating to a key Mailgun refuses")
@@ -39,7 +39,7 @@ var _ = Describe("The manager's logs", func() {
 
 		By("fixing the key")
 		kubectl("apply", "-n", e.ns, "-f", secret(sampleKey))
-		kubectl("wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route", "--all",
+		kubectl("wait", "--for=condition=Ready", sampleKinds, "--all",
 			"-n", e.ns, "--timeout=120s")
 
 		By("deleting everything")

@@ -52,8 +52,9 @@ type State struct {
 		Description string `json:"description"`
 		Expression  string `json:"expression"`
 	} `json:"routes"`
-	Calls  map[string]int `json:"calls"`
-	Writes int            `json:"writes"`
+	Calls      map[string]int `json:"calls"`
+	Writes     int            `json:"writes"`
+	TotalCalls int            `json:"total_calls"`
 }
 
 // State reads the emulator's state.
@@ -67,6 +68,12 @@ func (e *Emulator) State(ctx context.Context) (State, error) {
 		return st, fmt.Errorf("cannot decode the emulator state: %w", err)
 	}
 	return st, nil
+}
+
+// ResetCalls zeroes the emulator's call counters.
+func (e *Emulator) ResetCalls(ctx context.Context) error {
+	_, err := e.admin(ctx, http.MethodPost, "/_emulator/reset-calls", "")
+	return err
 }
 
 // MarkDNSValid makes the domain's DNS records pass Mailgun's next check.

@@ -106,6 +106,10 @@ func (p *Process) exitError() error {
 	return p.err
 }
 
+// Pid is the process id, for readings of /proc/<pid> (the scale benchmark
+// reads the manager's memory and sockets there).
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
 // Output is everything the process wrote so far.
 func (p *Process) Output() string { return p.out.String() }
 

@@ -279,7 +279,10 @@ current-context: manager
 		t.Fatal(err)
 	}
 	kubectl(t, "apply", "-k", samples, "-n", watchedA)
-	kubectl(t, "wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route", "--all",
+	// Every kind of the samples: the Roles must let the manager reconcile
+	// each of them, the Template's ConfigMap and the SMTP password's Secret
+	// included.
+	kubectl(t, "wait", "--for=condition=Ready", "mailgunaccount,mailgundomain,webhook,route,smtpcredential,template,mailinglist", "--all",
 		"-n", watchedA, "--timeout=120s")
 	st, err := emu.State(ctx)
 	if err != nil {

@@ -83,7 +83,9 @@ var reasons = []string{
 	controller.ReasonInvalidSpec, controller.ReasonInvalidCredentials, controller.ReasonSecretNotFound,
 	controller.ReasonAccountNotFound, controller.ReasonAccountNotReady, controller.ReasonRateLimited,
 	controller.ReasonDomainNotFound, controller.ReasonConflict, controller.ReasonDeleting,
-	controller.ReasonDNSNotVerified, controller.ReasonDNSVerified,
+	controller.ReasonDNSNotVerified, controller.ReasonDNSVerified, controller.ReasonForbidden,
+	controller.ReasonConfigMapNotFound,
+	controller.ReasonPublished, controller.ReasonDNSEndpointMissing, controller.ReasonDNSEndpointTaken,
 }
 
 var camelCase = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
