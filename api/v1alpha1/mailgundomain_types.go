@@ -153,10 +153,14 @@ type MailgunDomainSpec struct {
 // PublishDNS says how a domain's DNS records are published.
 type PublishDNS struct {
 	// externalDNS keeps a DNSEndpoint (externaldns.k8s.io/v1alpha1) of the
-	// same name as the MailgunDomain, in its namespace and owned by it,
-	// with the sending and receiving records; it follows record changes
-	// and goes with the domain. Without the DNSEndpoint CRD installed the
-	// domain says so in its DNSPublished condition.
+	// same name as the MailgunDomain, in its namespace, marked with the
+	// mailgun.operator.dev/dns-endpoint-of annotation, with the sending and
+	// receiving records; it follows record changes. It is deleted only once
+	// Mailgun has deleted the domain: a domain kept in Mailgun
+	// (deletionPolicy Orphan, CRD removal) keeps its DNSEndpoint, so it
+	// carries no ownerReference. Without the DNSEndpoint CRD installed, or
+	// when writing it fails, the domain says so in its DNSPublished
+	// condition and stays Ready.
 	// +required
 	ExternalDNS bool `json:"externalDNS"`
 

@@ -22,12 +22,13 @@ type ListMember struct {
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[^@\\\\s]+@[^@\\\\s]+\\\\.[^@\\\\s]+$')",message="address must be an email address such as ann@example.com"
 	Address string `json:"address"`
 
-	// name of the member.
+	// name of the member. Unset leaves Mailgun's.
 	// +optional
 	// +kubebuilder:validation:MaxLength=256
 	Name string `json:"name,omitempty"`
 
 	// vars are the member's variables, a JSON object, for templates.
+	// Unset leaves Mailgun's.
 	// +optional
 	// +kubebuilder:pruning:PreserveUnknownFields
 	// +kubebuilder:validation:Schemaless
@@ -35,8 +36,9 @@ type ListMember struct {
 	Vars *apiextensionsv1.JSON `json:"vars,omitempty"`
 
 	// subscribed: false keeps the member listed but sends it nothing.
+	// Unset leaves Mailgun's: a new member is subscribed, and a member who
+	// unsubscribed stays unsubscribed.
 	// +optional
-	// +kubebuilder:default=true
 	Subscribed *bool `json:"subscribed,omitempty"`
 }
 

@@ -19,11 +19,11 @@ var _ = Describe("MailingList admission", func() {
 			Spec: v1alpha1.MailingListSpec{Address: address, Members: members}}
 	}
 
-	It("defaults a member to subscribed and keeps its vars", func() {
+	It("leaves a member's subscribed unset (a default would re-subscribe who unsubscribed) and keeps its vars", func() {
 		l := list("ok", "devs@mg.example.com", v1alpha1.ListMember{Address: "ann@example.com",
 			Vars: &apiextensionsv1.JSON{Raw: []byte(`{"team":"core","n":1}`)}})
 		Expect(k8s.Create(ctx, l)).To(Succeed())
-		Expect(l.Spec.Members[0].Subscribed).To(HaveValue(BeTrue()))
+		Expect(l.Spec.Members[0].Subscribed).To(BeNil())
 		Expect(string(l.Spec.Members[0].Vars.Raw)).To(MatchJSON(`{"team":"core","n":1}`))
 	})
 

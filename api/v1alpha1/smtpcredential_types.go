@@ -26,6 +26,7 @@ type SMTPCredentialSpec struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self == self.lowerAscii()",message="domain must be lower-case, for example mg.example.com: the operator finds the login by its name as Mailgun lists it"
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="domain is immutable: create another SMTPCredential for another domain"
 	Domain string `json:"domain"`
 
@@ -35,6 +36,7 @@ type SMTPCredentialSpec struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=320
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[^@\\\\s/]+(@[^@\\\\s/]+)?$')",message="login must be a local part such as alice, or an address such as alice@mg.example.com, without spaces or '/'"
+	// +kubebuilder:validation:XValidation:rule="self == self.lowerAscii()",message="login must be lower-case, for example alice: the operator finds the login by its name as Mailgun lists it"
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="login is immutable: Mailgun cannot rename a login; create another SMTPCredential"
 	Login string `json:"login"`
 
@@ -74,6 +76,13 @@ type SMTPCredentialStatus struct {
 	// applied.
 	// +optional
 	PendingPasswordVersion string `json:"pendingPasswordVersion,omitempty"`
+
+	// passwordHash is a bcrypt hash (salted, slow) of the password last
+	// applied. It never reveals the password; it tells a Secret whose
+	// version changed but whose password did not (a label edit, another
+	// key of a shared Secret), which then is not sent again.
+	// +optional
+	PasswordHash string `json:"passwordHash,omitempty"`
 }
 
 // SMTPCredential is an SMTP login (user name and password) of a Mailgun

@@ -39,6 +39,8 @@ var _ = Describe("SMTPCredential admission", func() {
 		Entry("a login with a space", cred("space", "mg.example.com", "al ice"), "without spaces or '/'"),
 		Entry("a login with a slash", cred("slash", "mg.example.com", "a/b"), "without spaces or '/'"),
 		Entry("two @", cred("two", "mg.example.com", "a@b@mg.example.com"), "login must be"),
+		Entry("an upper-case login", cred("upper", "mg.example.com", "Alice"), "login must be lower-case"),
+		Entry("an upper-case domain", cred("upperdomain", "MG.example.com", "alice"), "domain must be lower-case"),
 		Entry("no Secret name", &v1alpha1.SMTPCredential{ObjectMeta: metav1.ObjectMeta{Name: "nosecret"},
 			Spec: v1alpha1.SMTPCredentialSpec{Domain: "mg.example.com", Login: "a"}}, "spec.passwordSecretRef.name"),
 	)

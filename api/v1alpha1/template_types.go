@@ -49,10 +49,11 @@ type TemplateVersionSpec struct {
 	// +kubebuilder:default=handlebars
 	Engine TemplateEngine `json:"engine,omitempty"`
 
-	// comment describes the version in the Mailgun console.
+	// comment describes the version in the Mailgun console. Unset leaves
+	// Mailgun's; "" clears it.
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
-	Comment string `json:"comment,omitempty"`
+	Comment *string `json:"comment,omitempty"`
 
 	// template is the body inline (Mailgun takes at most 100 KB). For
 	// large bodies or many versions use templateFrom: a resource is limited
@@ -77,6 +78,7 @@ type TemplateSpec struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self == self.lowerAscii()",message="domain must be lower-case, for example mg.example.com"
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="domain is immutable: create another Template for another domain"
 	Domain string `json:"domain"`
 
@@ -89,10 +91,11 @@ type TemplateSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="name is immutable: create another Template for another name"
 	Name string `json:"name"`
 
-	// description of the template.
+	// description of the template. Unset leaves Mailgun's (an adopted
+	// template keeps its own); "" clears it.
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
-	Description string `json:"description,omitempty"`
+	Description *string `json:"description,omitempty"`
 
 	// versions are created, or updated when their body or comment differs.
 	// Mailgun stores at most 40 versions per template.

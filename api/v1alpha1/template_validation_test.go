@@ -46,6 +46,11 @@ var _ = Describe("Template admission", func() {
 		}(), "Too many: 41: must have at most 40 items"),
 		Entry("no version", tpl("none"), "spec.versions"),
 		Entry("an upper-case name", tpl("Welcome", inline("v1")), "name may contain only lower-case letters"),
+		Entry("an upper-case domain", func() *v1alpha1.Template {
+			t := tpl("upperdomain", inline("v1"))
+			t.Spec.Domain = "MG.example.com"
+			return t
+		}(), "domain must be lower-case"),
 		Entry("a tag with a space", tpl("tag", v1alpha1.TemplateVersionSpec{Tag: "v 1", Template: body("x")}), "tag may contain only"),
 		Entry("both bodies", tpl("both", v1alpha1.TemplateVersionSpec{Tag: "v1", Template: body("x"),
 			TemplateFrom: &v1alpha1.TemplateSource{ConfigMapKeyRef: v1alpha1.ConfigMapKeyReference{Name: "cm", Key: "k"}}}),

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -33,7 +34,23 @@ const (
 	ReasonPublished          = "Published"
 	ReasonDNSEndpointMissing = "DNSEndpointCRDMissing"
 	ReasonDNSEndpointTaken   = "DNSEndpointNotOwned"
+	ReasonDNSEndpointFailed  = "DNSEndpointWriteFailed"
+	ReasonNoDNSRecords       = "NoDNSRecords"
 )
+
+// DNSEndpointOfAnnotation marks a DNSEndpoint as the one the MailgunDomain
+// of that name (same namespace) keeps. It replaces an ownerReference on
+// purpose: with one, Kubernetes' garbage collector deletes the DNSEndpoint
+// whenever the MailgunDomain goes, also when the Mailgun domain is kept
+// (deletionPolicy Orphan, CRD removal, a claim's loser), and external-dns
+// would then remove the SPF, DKIM and MX records of a live domain. The
+// operator deletes the DNSEndpoint itself, only after Mailgun has deleted
+// the domain (domainExternal.Delete).
+const DNSEndpointOfAnnotation = "mailgun.operator.dev/dns-endpoint-of"
+
+// dnsRetry is when to try a failed DNSEndpoint write again: the domain
+// itself stays Ready, so nothing else would bring the object back soon.
+const dnsRetry = 15 * time.Second
 
 // dnsPublisher keeps a MailgunDomain's DNSEndpoint. It reads straight from
 // the API server: a cached informer of a kind whose CRD may be missing
@@ -72,7 +89,7 @@ func (p *dnsPublisher) publish(ctx context.Context, d *v1alpha1.MailgunDomain) e
 	case err != nil:
 		return fmt.Errorf("cannot read DNSEndpoint %s/%s: %w", d.Namespace, d.Name, err)
 	}
-	if cur != nil && !metav1.IsControlledBy(cur, d) {
+	if cur != nil && !endpointIsOf(cur, d) {
 		if want {
 			setCondition(&d.Status.Status, d.Generation, ConditionDNSPublished, metav1.ConditionFalse, ReasonDNSEndpointTaken,
 				fmt.Sprintf("DNSEndpoint %s exists and is not this domain's: delete or rename it", d.Name))
@@ -92,14 +109,20 @@ func (p *dnsPublisher) publish(ctx context.Context, d *v1alpha1.MailgunDomain) e
 	}
 	desired := dnsEndpoints(d)
 	pub := d.Spec.PublishDNS
+	if len(desired) == 0 {
+		// No records known (yet): writing an empty set would make
+		// external-dns delete every record it published for the domain.
+		setCondition(&d.Status.Status, d.Generation, ConditionDNSPublished, metav1.ConditionFalse, ReasonNoDNSRecords,
+			"Mailgun returned no DNS records for the domain: the DNSEndpoint is left as it is")
+		return nil
+	}
 	if cur == nil {
 		obj := &unstructured.Unstructured{}
 		obj.SetGroupVersionKind(dnsEndpointGVK)
 		obj.SetNamespace(d.Namespace)
 		obj.SetName(d.Name)
 		obj.SetLabels(pub.Labels)
-		obj.SetAnnotations(pub.Annotations)
-		obj.SetOwnerReferences([]metav1.OwnerReference{*metav1.NewControllerRef(d, v1alpha1.GroupVersion.WithKind("MailgunDomain"))})
+		obj.SetAnnotations(merged(pub.Annotations, map[string]string{DNSEndpointOfAnnotation: d.Name}))
 		if err := unstructured.SetNestedSlice(obj.Object, desired, "spec", "endpoints"); err != nil {
 			return err
 		}
@@ -108,9 +131,13 @@ func (p *dnsPublisher) publish(ctx context.Context, d *v1alpha1.MailgunDomain) e
 		}
 	} else {
 		have, _, _ := unstructured.NestedSlice(cur.Object, "spec", "endpoints")
-		if !reflect.DeepEqual(have, desired) || !subset(pub.Labels, cur.GetLabels()) || !subset(pub.Annotations, cur.GetAnnotations()) {
+		mark := map[string]string{DNSEndpointOfAnnotation: d.Name}
+		owners := withoutOwner(cur.GetOwnerReferences(), d)
+		if !reflect.DeepEqual(have, desired) || !subset(pub.Labels, cur.GetLabels()) || !subset(pub.Annotations, cur.GetAnnotations()) ||
+			!subset(mark, cur.GetAnnotations()) || len(owners) != len(cur.GetOwnerReferences()) {
 			cur.SetLabels(merged(cur.GetLabels(), pub.Labels))
-			cur.SetAnnotations(merged(cur.GetAnnotations(), pub.Annotations))
+			cur.SetAnnotations(merged(merged(cur.GetAnnotations(), pub.Annotations), mark))
+			cur.SetOwnerReferences(owners)
 			if err := unstructured.SetNestedSlice(cur.Object, desired, "spec", "endpoints"); err != nil {
 				return err
 			}
@@ -122,6 +149,45 @@ func (p *dnsPublisher) publish(ctx context.Context, d *v1alpha1.MailgunDomain) e
 	setCondition(&d.Status.Status, d.Generation, ConditionDNSPublished, metav1.ConditionTrue, ReasonPublished,
 		fmt.Sprintf("DNSEndpoint %s holds the domain's %d records", d.Name, len(d.Status.SendingDNSRecords)+len(d.Status.ReceivingDNSRecords)))
 	return nil
+}
+
+// unpublish deletes the domain's DNSEndpoint if it is the domain's. It is
+// called only once Mailgun has deleted the domain: a kept domain keeps its
+// published records.
+func (p *dnsPublisher) unpublish(ctx context.Context, d *v1alpha1.MailgunDomain) error {
+	if p == nil {
+		return nil
+	}
+	if (d.Spec.PublishDNS == nil || !d.Spec.PublishDNS.ExternalDNS) && meta.FindStatusCondition(d.Status.Conditions, ConditionDNSPublished) == nil {
+		return nil // never published (or already removed by publish): not even a read
+	}
+	cur := &unstructured.Unstructured{}
+	cur.SetGroupVersionKind(dnsEndpointGVK)
+	err := p.reader.Get(ctx, client.ObjectKey{Namespace: d.Namespace, Name: d.Name}, cur)
+	switch {
+	case meta.IsNoMatchError(err) || isNoCRD(err) || apierrors.IsNotFound(err):
+		return nil
+	case err != nil:
+		return fmt.Errorf("cannot read DNSEndpoint %s/%s: %w", d.Namespace, d.Name, err)
+	}
+	if !endpointIsOf(cur, d) {
+		return nil
+	}
+	if err := p.writer.Delete(ctx, cur); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("cannot delete DNSEndpoint %s/%s: %w", d.Namespace, d.Name, err)
+	}
+	return nil
+}
+
+// endpointIsOf: the DNSEndpoint carries d's mark, or (written before the
+// mark existed) d's controller reference.
+func endpointIsOf(ep *unstructured.Unstructured, d *v1alpha1.MailgunDomain) bool {
+	return ep.GetAnnotations()[DNSEndpointOfAnnotation] == d.Name || metav1.IsControlledBy(ep, d)
+}
+
+// withoutOwner drops d's references: see DNSEndpointOfAnnotation.
+func withoutOwner(refs []metav1.OwnerReference, d *v1alpha1.MailgunDomain) []metav1.OwnerReference {
+	return slices.DeleteFunc(slices.Clone(refs), func(r metav1.OwnerReference) bool { return r.UID == d.UID })
 }
 
 // isNoCRD: the API server answers 404 for a resource it does not serve.

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -57,7 +58,8 @@ var _ = Describe("MailgunDomain publishing DNS through external-dns", func() {
 		ep, err := dnsEndpointOf(d)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(ep.GetLabels()).To(HaveKeyWithValue("dns", "public"))
-		Expect(metav1.IsControlledBy(ep, d)).To(BeTrue(), "owned by the domain, so it goes with it")
+		Expect(ep.GetOwnerReferences()).To(BeEmpty(), "no ownerReference: the garbage collector would delete it with a kept domain")
+		Expect(ep.GetAnnotations()).To(HaveKeyWithValue(DNSEndpointOfAnnotation, d.Name))
 		want := endpointTargets(ep)
 		Expect(want).To(ContainElement("pub.example.com MX: 10 mxa.mailgun.org,10 mxb.mailgun.org"))
 		Expect(want).To(ContainElement(ContainSubstring("pub.example.com TXT: v=spf1 include:mailgun.org")))
@@ -91,6 +93,34 @@ var _ = Describe("MailgunDomain publishing DNS through external-dns", func() {
 		Expect(k8s.Update(ctx, d)).To(Succeed())
 		Eventually(func() bool { _, err := dnsEndpointOf(d); return apierrors.IsNotFound(err) }).Should(BeTrue())
 		Eventually(func() string { s, _ := condition(d, ConditionDNSPublished); return string(s) }).Should(BeEmpty())
+	})
+
+	It("keeps the DNSEndpoint of a domain kept in Mailgun (Orphan) and deletes it after Mailgun deleted the domain (Delete)", func() {
+		w := newWorld()
+		for _, policy := range []v1alpha1.DeletionPolicy{v1alpha1.DeletionOrphan, v1alpha1.DeletionDelete} {
+			name := strings.ToLower(string(policy))
+			d := &v1alpha1.MailgunDomain{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: w.ns},
+				Spec: v1alpha1.MailgunDomainSpec{DomainName: name + ".example.com", PublishDNS: &v1alpha1.PublishDNS{ExternalDNS: true},
+					ManagedSpec: v1alpha1.ManagedSpec{DeletionPolicy: policy}}}
+			Expect(k8s.Create(ctx, d)).To(Succeed())
+			eventuallyReady(d)
+			Eventually(func() string { _, r := condition(d, ConditionDNSPublished); return r }).Should(Equal(ReasonPublished))
+			Expect(k8s.Delete(ctx, d)).To(Succeed())
+			Eventually(func() bool { return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKeyFromObject(d), d)) }).Should(BeTrue())
+			ep, err := dnsEndpointOf(d)
+			if policy == v1alpha1.DeletionOrphan {
+				// envtest runs no garbage collector: what would make it
+				// collect the DNSEndpoint is a reference to the domain.
+				Expect(err).NotTo(HaveOccurred(), "the Mailgun domain is kept, so are its records")
+				Expect(ep.GetOwnerReferences()).To(BeEmpty())
+				_, kept := w.mg.Domain(d.Spec.DomainName)
+				Expect(kept).To(BeTrue())
+			} else {
+				Expect(apierrors.IsNotFound(err)).To(BeTrue(), "deleted with the Mailgun domain: %v", err)
+				_, kept := w.mg.Domain(d.Spec.DomainName)
+				Expect(kept).To(BeFalse())
+			}
+		}
 	})
 
 	It("never takes over a DNSEndpoint that is not the domain's", func() {

@@ -2,10 +2,13 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -13,6 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun/mailguntest"
 )
 
 // TestPublishWithoutCRD: without the DNSEndpoint CRD a domain that asks
@@ -109,4 +114,84 @@ func mapsEqual(a, b map[string]any) bool {
 		}
 	}
 	return true
+}
+
+// TestDNSEndpointWriteFailureDoesNotBlockDomain: a DNSEndpoint the API
+// server refuses to write is said in DNSPublished and looked at again soon;
+// the domain's observation stands (it stays Ready).
+func TestDNSEndpointWriteFailureDoesNotBlockDomain(t *testing.T) {
+	mg := mailguntest.NewServer("key-1")
+	defer mg.Close()
+	mg.PutDomain(mailguntest.Domain{Name: "mg.example.com", State: "active"})
+	acct, err := mailgun.NewAccount(mg.URL, "key-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refuse := func(_ context.Context, _ client.WithWatch, _ client.Object, _ ...client.CreateOption) error {
+		return errors.New("admission webhook denied the request")
+	}
+	c := fake.NewClientBuilder().WithScheme(testScheme(t)).WithInterceptorFuncs(interceptor.Funcs{Create: refuse}).Build()
+	x := &domainExternal{api: mailgun.New(mailgun.Options{}), dnsCheckInterval: time.Hour, dns: &dnsPublisher{reader: c, writer: c}}
+	d := &v1alpha1.MailgunDomain{ObjectMeta: metav1.ObjectMeta{Name: "mg", Namespace: "ns", Generation: 2},
+		Spec: v1alpha1.MailgunDomainSpec{DomainName: "mg.example.com", PublishDNS: &v1alpha1.PublishDNS{ExternalDNS: true}}}
+	obs, err := x.Observe(context.Background(), acct, d)
+	if err != nil {
+		t.Fatalf("Observe failed with the DNSEndpoint: %v", err)
+	}
+	if !obs.exists {
+		t.Fatal("the domain's observation was lost")
+	}
+	cond := meta.FindStatusCondition(d.Status.Conditions, ConditionDNSPublished)
+	if cond == nil || cond.Status != metav1.ConditionFalse || cond.Reason != ReasonDNSEndpointFailed {
+		t.Fatalf("condition %+v, want DNSPublished False %s", cond, ReasonDNSEndpointFailed)
+	}
+	if obs.lookAgain <= 0 || obs.lookAgain > dnsRetry {
+		t.Errorf("lookAgain %v, want at most %v", obs.lookAgain, dnsRetry)
+	}
+}
+
+// TestPublishNeverEmptiesDNSEndpoint: with no records in status the
+// DNSEndpoint keeps what it holds (external-dns would delete the records
+// of an empty one) and the condition says why.
+func TestPublishNeverEmptiesDNSEndpoint(t *testing.T) {
+	old := &unstructured.Unstructured{}
+	old.SetGroupVersionKind(dnsEndpointGVK)
+	old.SetNamespace("ns")
+	old.SetName("mg")
+	old.SetAnnotations(map[string]string{DNSEndpointOfAnnotation: "mg"})
+	held := []any{map[string]any{"dnsName": "mg.example.com", "recordType": "TXT", "targets": []any{"v=spf1 include:mailgun.org ~all"}}}
+	if err := unstructured.SetNestedSlice(old.Object, held, "spec", "endpoints"); err != nil {
+		t.Fatal(err)
+	}
+	c := fake.NewClientBuilder().WithScheme(testScheme(t)).WithObjects(old).Build()
+	p := &dnsPublisher{reader: c, writer: c}
+	d := &v1alpha1.MailgunDomain{ObjectMeta: metav1.ObjectMeta{Name: "mg", Namespace: "ns"},
+		Spec: v1alpha1.MailgunDomainSpec{DomainName: "mg.example.com", PublishDNS: &v1alpha1.PublishDNS{ExternalDNS: true}}}
+	if err := p.publish(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	cur := &unstructured.Unstructured{}
+	cur.SetGroupVersionKind(dnsEndpointGVK)
+	if err := c.Get(context.Background(), client.ObjectKey{Namespace: "ns", Name: "mg"}, cur); err != nil {
+		t.Fatal(err)
+	}
+	have, _, _ := unstructured.NestedSlice(cur.Object, "spec", "endpoints")
+	if len(have) != 1 {
+		t.Errorf("endpoints %v, want the one held", have)
+	}
+	if cond := meta.FindStatusCondition(d.Status.Conditions, ConditionDNSPublished); cond == nil || cond.Reason != ReasonNoDNSRecords {
+		t.Errorf("condition %+v, want %s", cond, ReasonNoDNSRecords)
+	}
+}
+
+func testScheme(t *testing.T) *runtime.Scheme {
+	t.Helper()
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	return scheme
 }

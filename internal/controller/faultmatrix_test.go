@@ -305,7 +305,7 @@ var matrixKinds = []matrixKind{
 		},
 		made: func(c *cell) client.Object {
 			return &v1alpha1.Template{ObjectMeta: metav1.ObjectMeta{Name: "made", Namespace: c.w.ns},
-				Spec: v1alpha1.TemplateSpec{Domain: matrixWebhookDomain, Name: "made", Description: "made here",
+				Spec: v1alpha1.TemplateSpec{Domain: matrixWebhookDomain, Name: "made", Description: ptr("made here"),
 					Versions: []v1alpha1.TemplateVersionSpec{{Tag: "v1", Engine: "handlebars", Template: ptr("<p>made</p>")}}}}
 		},
 		adopted: func(c *cell) client.Object {
@@ -326,7 +326,7 @@ var matrixKinds = []matrixKind{
 			for _, o := range []client.Object{made, adopted} {
 				if o != nil {
 					t := o.(*v1alpha1.Template)
-					want[t.Spec.Name] = view(t.Spec.Description, []string{"v1=" + *t.Spec.Versions[0].Template + "*"})
+					want[t.Spec.Name] = view(deref(t.Spec.Description), []string{"v1=" + *t.Spec.Versions[0].Template + "*"})
 				}
 			}
 			got := map[string]string{}

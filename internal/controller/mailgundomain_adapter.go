@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
 	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
@@ -107,9 +108,7 @@ func (x *domainExternal) Observe(ctx context.Context, a mailgun.Account, d *v1al
 	}
 	obs := observation{exists: true, upToDate: st.diff.empty(), diff: strings.Join(st.diff.fields, ", "), state: st}
 	x.dnsOutcome(d, &obs)
-	if err := x.dns.publish(ctx, d); err != nil {
-		return observation{}, err
-	}
+	x.publishDNS(ctx, d, &obs)
 	return obs, nil
 }
 
@@ -153,7 +152,23 @@ func (x *domainExternal) observeSnapshot(ctx context.Context, a mailgun.Account,
 	d.Status.State, d.Status.SMTPLogin = got.State, got.SMTPLogin
 	obs := observation{exists: true, upToDate: true, state: st}
 	x.dnsOutcome(d, &obs)
+	// The DNSEndpoint is kept from the records last read, also when the
+	// domain itself is checked from the list.
+	x.publishDNS(ctx, d, &obs)
 	return obs, true, nil
+}
+
+// publishDNS keeps the DNSEndpoint of spec.publishDNS. It is an extra: a
+// failure is said in its condition and tried again soon, and never blocks
+// the domain.
+func (x *domainExternal) publishDNS(ctx context.Context, d *v1alpha1.MailgunDomain, obs *observation) {
+	if err := x.dns.publish(ctx, d); err != nil {
+		logf.FromContext(ctx).Error(err, "cannot publish the domain's DNS records")
+		setCondition(&d.Status.Status, d.Generation, ConditionDNSPublished, metav1.ConditionFalse, ReasonDNSEndpointFailed, err.Error())
+		if obs.lookAgain == 0 || obs.lookAgain > dnsRetry {
+			obs.lookAgain = dnsRetry
+		}
+	}
 }
 
 // checkDNS asks Mailgun to check an unverified domain's DNS again, at most
@@ -267,7 +282,7 @@ func (x *domainExternal) Create(ctx context.Context, a mailgun.Account, d *v1alp
 	x.dnsOutcome(d, &obs)
 	// A failure to publish is retried by the next Observe; the create
 	// itself succeeded.
-	_ = x.dns.publish(ctx, d)
+	x.publishDNS(ctx, d, &obs)
 	return obs, nil
 }
 
@@ -356,7 +371,21 @@ func (x *domainExternal) Identity(d *v1alpha1.MailgunDomain) string { return d.S
 // answers 404: Mailgun deletes domains in the background, and letting the
 // object go earlier would let a re-created MailgunDomain of the same name
 // adopt the dying domain.
+//
+// The DNSEndpoint of spec.publishDNS goes only once the domain is gone from
+// Mailgun: a domain kept in Mailgun keeps its records (see
+// DNSEndpointOfAnnotation).
 func (x *domainExternal) Delete(ctx context.Context, a mailgun.Account, d *v1alpha1.MailgunDomain) error {
+	err := x.deleteDomain(ctx, a, d)
+	if err == nil || errors.Is(err, mailgun.ErrNotFound) {
+		if uerr := x.dns.unpublish(ctx, d); uerr != nil {
+			return uerr
+		}
+	}
+	return err
+}
+
+func (x *domainExternal) deleteDomain(ctx context.Context, a mailgun.Account, d *v1alpha1.MailgunDomain) error {
 	name := d.Spec.DomainName
 	// The DELETE is sent again after deletionResend: a background deletion
 	// that never finishes (TF gives up after 5 minutes) must not leave the

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
@@ -110,21 +111,31 @@ func (x *listExternal) diffMembers(ctx context.Context, a mailgun.Account, l *v1
 	}
 	declared := map[string]bool{}
 	for _, m := range l.Spec.Members {
-		want, err := memberOf(m)
+		key := strings.ToLower(m.Address)
+		declared[key] = true
+		got, ok := have[key]
+		if !ok {
+			// A new member: subscribed unless the spec says otherwise,
+			// which is also Mailgun's default (docs/mailgun-api.md,
+			// "Mailing lists").
+			got = mailgun.Member{Address: key, Subscribed: true}
+		}
+		want, err := memberOf(m, got)
 		if err != nil {
 			return err
 		}
-		declared[want.Address] = true
-		if got, ok := have[want.Address]; !ok || !sameMember(got, want) {
+		if !ok || !sameMember(got, want) {
 			plan.upsert = append(plan.upsert, want)
 		}
 	}
 	if l.Spec.PruneMembers {
-		for addr := range have {
-			if !declared[addr] {
-				plan.prune = append(plan.prune, addr)
+		for key, m := range have {
+			if !declared[key] {
+				// As Mailgun spelled it: the address is a path segment.
+				plan.prune = append(plan.prune, m.Address)
 			}
 		}
+		slices.Sort(plan.prune)
 	}
 	if len(plan.upsert) > 0 {
 		plan.diff = append(plan.diff, fmt.Sprintf("%d members", len(plan.upsert)))
@@ -135,9 +146,21 @@ func (x *listExternal) diffMembers(ctx context.Context, a mailgun.Account, l *v1
 	return nil
 }
 
-func memberOf(m v1alpha1.ListMember) (mailgun.Member, error) {
-	out := mailgun.Member{Address: strings.ToLower(m.Address), Name: m.Name, Subscribed: m.Subscribed == nil || *m.Subscribed}
+// memberOf is the member as the spec wants it, starting from what Mailgun
+// holds (got): a field the spec leaves out (no name, no vars, no
+// subscribed) keeps Mailgun's value, so that a member who unsubscribed
+// stays unsubscribed and the bulk upsert, which carries every field, never
+// wipes what the spec does not declare.
+func memberOf(m v1alpha1.ListMember, got mailgun.Member) (mailgun.Member, error) {
+	out := got
+	if m.Name != "" {
+		out.Name = m.Name
+	}
+	if m.Subscribed != nil {
+		out.Subscribed = *m.Subscribed
+	}
 	if m.Vars != nil && len(m.Vars.Raw) > 0 {
+		out.Vars = nil
 		if err := json.Unmarshal(m.Vars.Raw, &out.Vars); err != nil {
 			return mailgun.Member{}, stalledError(ReasonInvalidSpec, fmt.Errorf("vars of member %s are not a JSON object: %w", m.Address, err))
 		}
@@ -145,8 +168,7 @@ func memberOf(m v1alpha1.ListMember) (mailgun.Member, error) {
 	return out, nil
 }
 
-// sameMember compares what the spec declares; no vars and empty vars are
-// the same.
+// sameMember compares two members; no vars and empty vars are the same.
 func sameMember(got, want mailgun.Member) bool {
 	if got.Name != want.Name || got.Subscribed != want.Subscribed {
 		return false

@@ -54,10 +54,11 @@ func secretError(key types.NamespacedName, err error) error {
 	return fmt.Errorf("cannot read secret %s: %w", key, err)
 }
 
-// trimSpace drops the newline that `kubectl create secret --from-file` and
-// editors often leave after a value.
+// trimSpace drops the line ending that `kubectl create secret --from-file`
+// and editors often leave after a value. Spaces are kept: a password may
+// end with one.
 func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r' || b[len(b)-1] == ' ') {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
 		b = b[:len(b)-1]
 	}
 	return b

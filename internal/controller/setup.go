@@ -146,7 +146,7 @@ func SetupWithManager(mgr manager.Manager, mg *mailgun.Client, o Options) error 
 
 // setupNewKinds registers the kinds of issue 12 (SMTP credentials, ...).
 func setupNewKinds(mgr manager.Manager, mg *mailgun.Client, accounts *Accounts, secrets Secrets, o Options, opts controller.Options) error {
-	creds := &credentialExternal{api: mg, secrets: secrets, fresh: mgr.GetAPIReader()}
+	creds := &credentialExternal{api: mg, secrets: secrets, fresh: mgr.GetAPIReader(), status: mgr.GetClient().Status()}
 	if err := setupManaged(mgr, "smtpcredential", newEngine(mgr, accounts, o, creds, func() *v1alpha1.SMTPCredential { return &v1alpha1.SMTPCredential{} },
 		func() client.ObjectList { return &v1alpha1.SMTPCredentialList{} }, "smtpcredentials."+v1alpha1.GroupVersion.Group),
 		opts, &v1alpha1.SMTPCredential{}, &v1alpha1.SMTPCredentialList{},

@@ -2,10 +2,13 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/crypto/bcrypt"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -36,6 +39,9 @@ type credentialExternal struct {
 	// fresh reads the resource from the API server, not the informer
 	// cache; nil in unit tests (then the cached status is trusted).
 	fresh client.Reader
+	// status writes pendingPasswordVersion ahead of a password change
+	// (nil: no write-ahead, as in unit tests that do not test it).
+	status client.StatusWriter
 }
 
 // credentialListPage is the page size of the login search: Mailgun's
@@ -80,7 +86,40 @@ func (x *credentialExternal) Observe(ctx context.Context, a mailgun.Account, c *
 	if st.password, st.version, err = x.password(ctx, c); err != nil {
 		return observation{}, err
 	}
+	if st.version == c.Status.PasswordVersion {
+		// The metadata cache lags the direct read: this version is the
+		// one applied (by the Create that read it directly, say).
+		return observation{exists: true, upToDate: true}, nil
+	}
+	if samePassword(c.Status.PasswordHash, st.password) && c.Status.PendingPasswordVersion == "" {
+		// The Secret changed, its password did not: sending it again
+		// would be refused as unchanged (docs/mailgun-api.md,
+		// "Credentials"). Only the version is recorded.
+		c.Status.PasswordVersion = st.version
+		return observation{exists: true, upToDate: true}, nil
+	}
 	return observation{exists: true, diff: "password", state: st}, nil
+}
+
+// passwordHash fingerprints an applied password for status. bcrypt, not a
+// plain digest: status is readable by anyone who can read the resource,
+// and a fast unsalted hash of a 5-to-32-character password can be reversed
+// by brute force. bcrypt is salted per hash and slow (cost 10, tens of
+// milliseconds), and it is paid only when a password is applied or a
+// Secret's version moves. golang.org/x/crypto was already in the module
+// graph. Mailgun's 32-character limit keeps passwords under bcrypt's 72
+// bytes.
+func passwordHash(pwd []byte) (string, error) {
+	h, err := bcrypt.GenerateFromPassword(pwd, bcrypt.DefaultCost)
+	if err != nil {
+		return "", fmt.Errorf("cannot fingerprint the password: %w", err)
+	}
+	return string(h), nil
+}
+
+// samePassword: pwd is the password hash was made of.
+func samePassword(hash string, pwd []byte) bool {
+	return hash != "" && bcrypt.CompareHashAndPassword([]byte(hash), pwd) == nil
 }
 
 // appliedFresh checks, against the API server, whether the password at
@@ -126,7 +165,10 @@ func (x *credentialExternal) find(ctx context.Context, a mailgun.Account, domain
 			return false, err
 		}
 		for _, it := range page.Items {
-			if it.Login == login {
+			// Mailgun's case is unverified (docs/mailgun-api.md,
+			// "Credentials"): the CRD takes lower case, and a login
+			// listed in another case is the same login.
+			if strings.EqualFold(it.Login, login) {
 				return true, nil
 			}
 		}
@@ -160,11 +202,15 @@ func (x *credentialExternal) Create(ctx context.Context, a mailgun.Account, c *v
 		return observation{}, err
 	}
 	login := c.Spec.FullLogin()
+	hash, err := passwordHash(pwd)
+	if err != nil {
+		return observation{}, err
+	}
 	// The version is recorded before the POST: should its answer be lost
 	// after Mailgun made the login, the next Observe finds the login with
 	// this password, which Mailgun may refuse to set again
 	// (docs/mailgun-api.md, "Credentials").
-	c.Status.Login, c.Status.PasswordVersion = login, rv
+	c.Status.Login, c.Status.PasswordVersion, c.Status.PasswordHash = login, rv, hash
 	err = x.api.CreateCredential(ctx, a, c.Spec.Domain, login, string(pwd))
 	if err == nil {
 		return observation{exists: true, upToDate: true}, nil
@@ -172,7 +218,7 @@ func (x *credentialExternal) Create(ctx context.Context, a mailgun.Account, c *v
 	if !postMayHaveCreated(err) {
 		// Nothing was made with this password: a login found later
 		// (adopted, say) must have its password set.
-		c.Status.PasswordVersion = ""
+		c.Status.PasswordVersion, c.Status.PasswordHash = "", ""
 	}
 	if errors.Is(err, mailgun.ErrConflict) {
 		if c.Spec.Adopt || c.Status.Management != "" {
@@ -190,23 +236,54 @@ func (x *credentialExternal) Create(ctx context.Context, a mailgun.Account, c *v
 
 func (x *credentialExternal) Update(ctx context.Context, a mailgun.Account, c *v1alpha1.SMTPCredential, obs observation) error {
 	st := obs.state.(*credentialState)
+	hash, err := passwordHash(st.password)
+	if err != nil {
+		return err
+	}
+	// sentBefore: an earlier attempt sent this very password and its
+	// answer was lost (recorded before this attempt's own mark).
+	sentBefore := c.Status.PendingPasswordVersion == st.version
+	wroteAhead, err := x.markPending(ctx, c, st.version)
+	if err != nil {
+		return err
+	}
+	err = x.sendPassword(ctx, a, c, st, hash, sentBefore)
+	if wroteAhead && c.Status.PendingPasswordVersion == "" {
+		// Settled either way: the outcome is written here with the mark
+		// cleared, rather than left to the engine's status patch, which
+		// sends only what differs from the object it read (where the mark
+		// was not set).
+		if perr := x.writeStatus(ctx, c, map[string]any{"pendingPasswordVersion": nil,
+			"passwordVersion": orNil(c.Status.PasswordVersion), "passwordHash": orNil(c.Status.PasswordHash)}); perr != nil && err == nil {
+			return perr
+		}
+	}
+	return err
+}
+
+// sendPassword sends the PUT and reads its answer. It leaves
+// PendingPasswordVersion set only when the change may have been applied.
+func (x *credentialExternal) sendPassword(ctx context.Context, a mailgun.Account, c *v1alpha1.SMTPCredential, st *credentialState, hash string, sentBefore bool) error {
 	err := x.api.UpdateCredential(ctx, a, c.Spec.Domain, c.Spec.FullLogin(), string(st.password))
 	switch {
 	case err == nil:
-		c.Status.PasswordVersion, c.Status.PendingPasswordVersion = st.version, ""
+		c.Status.PasswordVersion, c.Status.PendingPasswordVersion, c.Status.PasswordHash = st.version, "", hash
 		return nil
 	case postMayHaveCreated(err):
 		// The change may have been applied; if it was, sending it again
 		// may be refused as unchanged.
 		c.Status.PendingPasswordVersion = st.version
 		return err
-	case errors.Is(err, mailgun.ErrInvalid) && c.Status.PendingPasswordVersion == st.version:
+	case errors.Is(err, mailgun.ErrInvalid) && sentBefore:
 		// This very password was sent before and its answer lost: the
 		// refusal says Mailgun has it already (docs/mailgun-api.md,
 		// "Credentials", the 400 reading).
-		c.Status.PasswordVersion, c.Status.PendingPasswordVersion = st.version, ""
+		c.Status.PasswordVersion, c.Status.PendingPasswordVersion, c.Status.PasswordHash = st.version, "", hash
 		return nil
-	case errors.Is(err, mailgun.ErrInvalid):
+	}
+	// Mailgun answered, and did not apply it.
+	c.Status.PendingPasswordVersion = ""
+	if errors.Is(err, mailgun.ErrInvalid) {
 		// Mailgun may refuse a password equal to the current one
 		// (docs/mailgun-api.md, "Credentials"; unverified). That is for the
 		// user to see, never to be taken as applied: it may mean anything.
@@ -215,6 +292,47 @@ func (x *credentialExternal) Update(ctx context.Context, a mailgun.Account, c *v
 				"change the password in the Secret): %w", err))
 	}
 	return domainMissing(err, c.Spec.Domain)
+}
+
+// markPending records, before the PUT, that the password of version v is
+// being sent: should the process stop before the answer is recorded, the
+// next attempt knows that a 400 to the same password means Mailgun has it
+// (docs/mailgun-api.md, "Credentials"). Returns whether it wrote.
+func (x *credentialExternal) markPending(ctx context.Context, c *v1alpha1.SMTPCredential, v string) (bool, error) {
+	if x.status == nil || c.Status.PendingPasswordVersion == v {
+		return false, nil
+	}
+	if err := x.writeStatus(ctx, c, map[string]any{"pendingPasswordVersion": v}); err != nil {
+		return false, err
+	}
+	c.Status.PendingPasswordVersion = v
+	return true, nil
+}
+
+// writeStatus sets status fields on the API server (nil removes one) with
+// a merge patch naming exactly them: what the server holds, not the copy in
+// memory, decides nothing. The answer goes to a copy, so that the status
+// the engine holds for this reconcile stays; only the resourceVersion
+// follows, so that the engine's later writes with the optimistic lock do
+// not conflict with this one.
+func (x *credentialExternal) writeStatus(ctx context.Context, c *v1alpha1.SMTPCredential, fields map[string]any) error {
+	body, err := json.Marshal(map[string]any{"status": fields})
+	if err != nil {
+		return err
+	}
+	cp := c.DeepCopy()
+	if err := x.status.Patch(ctx, cp, client.RawPatch(types.MergePatchType, body)); err != nil {
+		return fmt.Errorf("cannot record the password change of %s: %w", c.Name, err)
+	}
+	c.SetResourceVersion(cp.GetResourceVersion())
+	return nil
+}
+
+func orNil(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func (x *credentialExternal) Delete(ctx context.Context, a mailgun.Account, c *v1alpha1.SMTPCredential) error {

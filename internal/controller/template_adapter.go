@@ -59,13 +59,17 @@ type templatePlan struct {
 	description bool
 	create      []mailgun.TemplateVersion // in spec order
 	update      map[string]mailgun.UpdateTemplateVersionRequest
-	activate    string // tag to make active, "" when it is
-	prune       []string
+	activate    string   // tag to make active, "" when it is
+	prune       []string // versions to prune, never the active one
+	// pruneActive is the active version when it is to be pruned: it goes
+	// last, once another version has been made active (a template whose
+	// active version is deleted serves nothing).
+	pruneActive string
 	hashes      map[string]string // tag -> the spec's body hash
 }
 
 func (p *templatePlan) empty() bool {
-	return !p.description && len(p.create) == 0 && len(p.update) == 0 && p.activate == "" && len(p.prune) == 0
+	return !p.description && len(p.create) == 0 && len(p.update) == 0 && p.activate == "" && len(p.prune) == 0 && p.pruneActive == ""
 }
 
 func (p *templatePlan) diff() string {
@@ -84,6 +88,9 @@ func (p *templatePlan) diff() string {
 	}
 	for _, tag := range p.prune {
 		d = append(d, "version "+tag+" pruned")
+	}
+	if p.pruneActive != "" {
+		d = append(d, "version "+p.pruneActive+" pruned")
 	}
 	return strings.Join(d, ", ")
 }
@@ -150,7 +157,7 @@ func (x *templateExternal) Observe(ctx context.Context, a mailgun.Account, t *v1
 	if err != nil {
 		return observation{}, err
 	}
-	plan := &templatePlan{update: map[string]mailgun.UpdateTemplateVersionRequest{}, hashes: map[string]string{}, description: got.Description != t.Spec.Description}
+	plan := &templatePlan{update: map[string]mailgun.UpdateTemplateVersionRequest{}, hashes: map[string]string{}, description: t.Spec.Description != nil && got.Description != *t.Spec.Description}
 	byTag := map[string]mailgun.TemplateVersion{}
 	active := ""
 	for _, v := range have {
@@ -168,7 +175,7 @@ func (x *templateExternal) Observe(ctx context.Context, a mailgun.Account, t *v1
 		plan.hashes[sv.Tag] = bodyHash(body)
 		mv, exists := byTag[sv.Tag]
 		if !exists {
-			plan.create = append(plan.create, mailgun.TemplateVersion{Tag: sv.Tag, Engine: string(sv.Engine), Comment: sv.Comment,
+			plan.create = append(plan.create, mailgun.TemplateVersion{Tag: sv.Tag, Engine: string(sv.Engine), Comment: deref(sv.Comment),
 				Body: body, Active: sv.Tag == t.Spec.Active})
 			continue
 		}
@@ -187,27 +194,62 @@ func (x *templateExternal) Observe(ctx context.Context, a mailgun.Account, t *v1
 		if h != plan.hashes[sv.Tag] {
 			req.Body = &body
 		}
-		if full.Comment != sv.Comment {
-			req.Comment = &sv.Comment
+		if sv.Comment != nil && full.Comment != *sv.Comment { // unset: Mailgun's stands
+			req.Comment = sv.Comment
 		}
 		if req.Body != nil || req.Comment != nil {
 			plan.update[sv.Tag] = req
 		}
 	}
-	if t.Spec.Active != "" && active != t.Spec.Active && !slices.ContainsFunc(plan.create, func(v mailgun.TemplateVersion) bool { return v.Active }) {
-		plan.activate = t.Spec.Active
-	}
+	planActive(t, active, inSpec, byTag, plan)
 	for _, v := range have {
-		if !inSpec[v.Tag] && t.Spec.PruneVersions {
+		if !inSpec[v.Tag] && t.Spec.PruneVersions && v.Tag != active {
 			plan.prune = append(plan.prune, v.Tag)
 		}
 	}
-	if n := len(have) + len(plan.create) - len(plan.prune); n > maxTemplateVersions {
+	// Update prunes first, then creates: the most Mailgun holds at once is
+	// this (the active version, when pruned, goes last).
+	if n := len(have) - len(plan.prune) + len(plan.create); n > maxTemplateVersions {
 		return observation{}, stalledError(ReasonInvalidSpec, fmt.Errorf(
-			"template %s would hold %d versions (%d in Mailgun, %d to create); Mailgun stores at most %d: set pruneVersions: true to delete the versions not in the spec, or delete some",
-			name, n, len(have), len(plan.create), maxTemplateVersions))
+			"template %s would hold %d versions (%d in Mailgun, %d to create, %d to prune); Mailgun stores at most %d: set pruneVersions: true to delete the versions not in the spec, or delete some",
+			name, n, len(have), len(plan.create), len(plan.prune), maxTemplateVersions))
 	}
 	return observation{exists: true, upToDate: plan.empty(), diff: plan.diff(), state: plan}, nil
+}
+
+// planActive decides which version is to be active. spec.active wins.
+// Without it, Mailgun's choice stands unless pruneVersions would delete the
+// active version: then the last version of the spec becomes active first,
+// and the old one is pruned after (never a template left without its
+// active version).
+func planActive(t *v1alpha1.Template, active string, inSpec map[string]bool, byTag map[string]mailgun.TemplateVersion, plan *templatePlan) {
+	want := t.Spec.Active
+	if active != "" && !inSpec[active] && t.Spec.PruneVersions {
+		plan.pruneActive = active
+		if want == "" {
+			want = t.Spec.Versions[len(t.Spec.Versions)-1].Tag
+		}
+	}
+	if want == "" || want == active {
+		return
+	}
+	if _, exists := byTag[want]; exists {
+		plan.activate = want
+		return
+	}
+	for i := range plan.create {
+		if plan.create[i].Tag == want {
+			plan.create[i].Active = true // made active as it is made
+		}
+	}
+}
+
+// deref is "" for an unset field: what a create sends for it.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // Create stores the template with one version, the active one (Mailgun
@@ -224,8 +266,8 @@ func (x *templateExternal) Create(ctx context.Context, a mailgun.Account, t *v1a
 			first = v
 		}
 	}
-	_, err = x.api.CreateTemplate(ctx, a, t.Spec.Domain, mailgun.CreateTemplateRequest{Name: t.Spec.Name, Description: t.Spec.Description,
-		Version: &mailgun.TemplateVersion{Tag: first.Tag, Engine: string(first.Engine), Comment: first.Comment, Body: bodies[first.Tag]}})
+	_, err = x.api.CreateTemplate(ctx, a, t.Spec.Domain, mailgun.CreateTemplateRequest{Name: t.Spec.Name, Description: deref(t.Spec.Description),
+		Version: &mailgun.TemplateVersion{Tag: first.Tag, Engine: string(first.Engine), Comment: deref(first.Comment), Body: bodies[first.Tag]}})
 	if errors.Is(err, mailgun.ErrConflict) {
 		// It did not exist a moment ago: someone made it meanwhile, or
 		// Mailgun is not showing it yet. The next Observe finds it.
@@ -244,8 +286,15 @@ func (x *templateExternal) Update(ctx context.Context, a mailgun.Account, t *v1a
 	plan := obs.state.(*templatePlan)
 	d, name := t.Spec.Domain, t.Spec.Name
 	if plan.description {
-		if err := x.api.UpdateTemplate(ctx, a, d, name, t.Spec.Description); err != nil {
+		if err := x.api.UpdateTemplate(ctx, a, d, name, *t.Spec.Description); err != nil {
 			return err
+		}
+	}
+	// Prune first: at Mailgun's cap of versions the creates that follow
+	// need the room.
+	for _, tag := range plan.prune {
+		if err := x.api.DeleteTemplateVersion(ctx, a, d, name, tag); err != nil && !errors.Is(err, mailgun.ErrNotFound) {
+			return fmt.Errorf("cannot prune version %s: %w", tag, err)
 		}
 	}
 	for _, v := range plan.create {
@@ -267,16 +316,22 @@ func (x *templateExternal) Update(ctx context.Context, a mailgun.Account, t *v1a
 		if err := x.api.UpdateTemplateVersion(ctx, a, d, name, plan.activate, mailgun.UpdateTemplateVersionRequest{Active: true}); err != nil {
 			return fmt.Errorf("cannot make version %s active: %w", plan.activate, err)
 		}
+		t.Status.Active = plan.activate
 	}
-	if t.Spec.Active != "" {
-		t.Status.Active = t.Spec.Active
-	}
-	for _, tag := range plan.prune {
-		if err := x.api.DeleteTemplateVersion(ctx, a, d, name, tag); err != nil && !errors.Is(err, mailgun.ErrNotFound) {
-			return fmt.Errorf("cannot prune version %s: %w", tag, err)
+	for _, v := range plan.create {
+		if v.Active {
+			t.Status.Active = v.Tag
 		}
 	}
-	t.Status.VersionCount += int32(len(plan.create) - len(plan.prune))
+	pruned := len(plan.prune)
+	if plan.pruneActive != "" {
+		// Another version is active by now (planActive): the old one can go.
+		if err := x.api.DeleteTemplateVersion(ctx, a, d, name, plan.pruneActive); err != nil && !errors.Is(err, mailgun.ErrNotFound) {
+			return fmt.Errorf("cannot prune version %s: %w", plan.pruneActive, err)
+		}
+		pruned++
+	}
+	t.Status.VersionCount += int32(len(plan.create) - pruned)
 	return nil
 }
 

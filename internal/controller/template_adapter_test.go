@@ -89,15 +89,19 @@ var _ = Describe("Template", func() {
 	It("corrects drift in bodies, comments, the active version and the description, and sends a spec change", func() {
 		w := newWorld()
 		w.mg.PutDomain(mailguntest.Domain{Name: tplDomain})
-		t := newTemplate(w, "drift", inlineVersion("a", "A"), inlineVersion("b", "B"))
-		t.Spec.Description, t.Spec.Active = "d", "a"
+		a := inlineVersion("a", "A")
+		a.Comment = ptr("ca")
+		t := newTemplate(w, "drift", a, inlineVersion("b", "B"))
+		t.Spec.Description, t.Spec.Active = ptr("d"), "a"
 		Expect(k8s.Create(ctx, t)).To(Succeed())
 		eventuallyReady(t)
-		want := []string{"description=d", "a=A () *", "b=B ()"}
+		want := []string{"description=d", "a=A (ca) *", "b=B ()"}
 		Expect(templateView(w, "drift")()).To(Equal(want))
 
+		// b declares no comment: the console's stays.
 		w.mg.PutTemplate(tplDomain, mailguntest.Template{Name: "drift", Description: "changed", Versions: []mailguntest.TemplateVersion{
-			{Tag: "a", Body: "hacked", Comment: "x"}, {Tag: "b", Body: "B", Active: true}}})
+			{Tag: "a", Body: "hacked", Comment: "x"}, {Tag: "b", Body: "B", Comment: "console", Active: true}}})
+		want = []string{"description=d", "a=A (ca) *", "b=B (console)"}
 		Eventually(templateView(w, "drift")).Should(Equal(want))
 
 		get(t)
@@ -105,29 +109,30 @@ var _ = Describe("Template", func() {
 		t.Spec.Versions = append(t.Spec.Versions, inlineVersion("c", "C"))
 		t.Spec.Active = "c"
 		Expect(k8s.Update(ctx, t)).To(Succeed())
-		Eventually(templateView(w, "drift")).Should(Equal([]string{"description=d", "a=A ()", "b=B2 ()", "c=C () *"}))
+		Eventually(templateView(w, "drift")).Should(Equal([]string{"description=d", "a=A (ca)", "b=B2 (console)", "c=C () *"}))
 		eventuallyReady(t)
 	})
 
 	It("adopts an existing template, leaves versions not in the spec unless pruneVersions, and leaves it on deletion", func() {
 		w := newWorld()
-		w.mg.PutTemplate(tplDomain, mailguntest.Template{Name: "legacy", Versions: []mailguntest.TemplateVersion{
+		w.mg.PutTemplate(tplDomain, mailguntest.Template{Name: "legacy", Description: "console's", Versions: []mailguntest.TemplateVersion{
 			{Tag: "old", Body: "console", Active: true}, {Tag: "v1", Body: "v1 from the console"}}})
 		t := newTemplate(w, "legacy", inlineVersion("v1", "V1"))
 		Expect(k8s.Create(ctx, t)).To(Succeed())
 		eventuallyReady(t)
 		Expect(t.Status.Management).To(Equal(v1alpha1.ManagementAdopted))
 		Expect(t.Status.VersionCount).To(Equal(int32(2)))
-		Expect(templateView(w, "legacy")()).To(Equal([]string{"description=", "old=console () *", "v1=V1 ()"}))
+		// No description in the spec: the adopted template keeps its own.
+		Expect(templateView(w, "legacy")()).To(Equal([]string{"description=console's", "old=console () *", "v1=V1 ()"}))
 
 		get(t)
 		t.Spec.PruneVersions, t.Spec.Active = true, "v1"
 		Expect(k8s.Update(ctx, t)).To(Succeed())
-		Eventually(templateView(w, "legacy")).Should(Equal([]string{"description=", "v1=V1 () *"}))
+		Eventually(templateView(w, "legacy")).Should(Equal([]string{"description=console's", "v1=V1 () *"}))
 
 		Expect(k8s.Delete(ctx, t)).To(Succeed())
 		eventuallyGone(t)
-		Expect(templateView(w, "legacy")()).To(Equal([]string{"description=", "v1=V1 () *"}))
+		Expect(templateView(w, "legacy")()).To(Equal([]string{"description=console's", "v1=V1 () *"}))
 	})
 
 	It("stops before exceeding Mailgun's 40 versions, saying what to do", func() {
@@ -142,6 +147,34 @@ var _ = Describe("Template", func() {
 		Eventually(stalledReason(t)).Should(Equal("True/" + ReasonInvalidSpec))
 		Expect(readyMessage(t)).To(ContainSubstring("set pruneVersions: true"))
 		Expect(w.mg.Calls(mailguntest.OpCreateTemplateVersion)).To(BeZero())
+
+		// At the cap, pruning makes the room before the create; the
+		// active version (caa) goes last, once the new one is active.
+		get(t)
+		t.Spec.PruneVersions = true
+		Expect(k8s.Update(ctx, t)).To(Succeed())
+		eventuallyReady(t)
+		Expect(templateView(w, "full")()).To(Equal([]string{"description=", "mine=M () *"}))
+		Expect(t.Status.Active).To(Equal("mine"))
+	})
+
+	It("never prunes the active version before another is active", func() {
+		w := newWorld()
+		w.mg.PutDomain(mailguntest.Domain{Name: tplDomain})
+		t := newTemplate(w, "moving", inlineVersion("v1", "one"))
+		t.Spec.PruneVersions = true
+		Expect(k8s.Create(ctx, t)).To(Succeed())
+		eventuallyReady(t)
+		Expect(templateView(w, "moving")()).To(Equal([]string{"description=", "v1=one () *"}))
+
+		// v1 (active) leaves the spec, no spec.active: the last version of
+		// the spec is made active, then v1 goes.
+		get(t)
+		t.Spec.Versions = []v1alpha1.TemplateVersionSpec{inlineVersion("v2", "two"), inlineVersion("v3", "three")}
+		Expect(k8s.Update(ctx, t)).To(Succeed())
+		Eventually(templateView(w, "moving")).Should(Equal([]string{"description=", "v2=two ()", "v3=three () *"}))
+		eventuallyReady(t)
+		Expect(t.Status.Active).To(Equal("v3"))
 	})
 
 	It("waits for its ConfigMap and for its domain", func() {

@@ -58,6 +58,15 @@ func TestOperations(t *testing.T) {
 		want         result
 	}{
 		{
+			name: "AddMembers multipart", reason: "the bulk upload is multipart/form-data, as the SDK's CreateMemberList sends it",
+			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (result, error) {
+				return nil, c.AddMembers(ctx, a, "devs@example.com", []mailgun.Member{{Address: "ann@example.com", Name: "Ann", Subscribed: false}})
+			},
+			ans:    answer{body: `{"message": "Mailing list has been updated", "list": {"address": "devs@example.com"}}`},
+			method: "POST", uri: "/v3/lists/devs@example.com/members.json", multipart: true,
+			body: "upsert=yes&members=%5B%7B%22address%22%3A%22ann%40example.com%22%2C%22name%22%3A%22Ann%22%2C%22subscribed%22%3Afalse%7D%5D",
+		},
+		{
 			name: "ListDomains paged", reason: "skip/limit go in the query, items decode without records",
 			call: func(ctx context.Context, c *mailgun.Client, a mailgun.Account) (result, error) {
 				return c.ListDomains(ctx, a, mailgun.ListOptions{Skip: 10, Limit: 5})

@@ -201,7 +201,9 @@ var opTable = [numOperations]opSpec{
 	OpDeleteList:  {method: http.MethodDelete, lit: [4]string{"/v3/lists/"}, nseg: 1, idempotent: true},
 	OpListMembers: {method: http.MethodGet, lit: [4]string{"/v3/lists/", "/members/pages"}, nseg: 1, idempotent: true},
 	// An upsert: sending it again gives the same members, so it is retried.
-	OpAddMembers:   {method: http.MethodPost, lit: [4]string{"/v3/lists/", "/members.json"}, nseg: 1, idempotent: true},
+	// Multipart, as the SDK's CreateMemberList sends it (docs/mailgun-api.md,
+	// "Request body encoding, per endpoint").
+	OpAddMembers:   {method: http.MethodPost, lit: [4]string{"/v3/lists/", "/members.json"}, nseg: 1, idempotent: true, body: encMultipart},
 	OpDeleteMember: {method: http.MethodDelete, lit: [4]string{"/v3/lists/", "/members/"}, nseg: 2, idempotent: true},
 }
 

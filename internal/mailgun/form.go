@@ -17,7 +17,8 @@ type bodyEncoding uint8
 const (
 	// encURL is application/x-www-form-urlencoded, what most endpoints take.
 	encURL bodyEncoding = iota
-	// encMultipart is multipart/form-data. POST /v4/domains and PUT
+	// encMultipart is multipart/form-data: what the SDK sends to the bulk
+	// member upload (POST /v3/lists/{a}/members.json), and to POST /v4/domains and PUT
 	// /v4/domains/{name} read only this: a urlencoded PUT answers 200 and
 	// changes nothing (mailgun-go PR #470), which is how domain updates
 	// once never reached Mailgun.
