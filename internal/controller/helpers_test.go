@@ -137,6 +137,23 @@ func eventuallyReady(obj client.Object) {
 	}).Should(Succeed())
 }
 
+// createThenDelete creates the objects, waits for each to be Ready, then
+// deletes them and waits for each to be gone (its finalizer done).
+func createThenDelete(objs ...client.Object) {
+	for _, o := range objs {
+		Expect(k8s.Create(ctx, o)).To(Succeed())
+	}
+	for _, o := range objs {
+		eventuallyReady(o)
+	}
+	for _, o := range objs {
+		Expect(k8s.Delete(ctx, o)).To(Succeed())
+	}
+	for _, o := range objs {
+		eventuallyGone(o)
+	}
+}
+
 // eventuallyGone waits until obj no longer exists.
 func eventuallyGone(obj client.Object) {
 	EventuallyWithOffset(1, func() bool {

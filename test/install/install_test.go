@@ -220,8 +220,16 @@ func TestInstaller(t *testing.T) {
 // repository without make.
 func TestKustomizeOverlay(t *testing.T) {
 	prepare(t)
+	applyOverlay(t, "default")
+}
+
+// applyOverlay server-dry-runs config/<base> through an overlay that sets
+// the image, as a user deploys from the repository without make, checks
+// the manager's Deployment and returns the objects.
+func applyOverlay(t *testing.T, base string) []map[string]any {
+	t.Helper()
 	dir := t.TempDir()
-	base, err := filepath.Rel(dir, filepath.Join(root, "config", "default"))
+	rel, err := filepath.Rel(dir, filepath.Join(root, "config", base))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,10 +239,11 @@ images:
 - name: controller
   newName: %s
   newTag: %s
-`, filepath.ToSlash(base), imgName, imgTag))
+`, filepath.ToSlash(rel), imgName, imgTag))
 	objs := decodeAll(t, kubectl(t, "kustomize", dir))
 	dryRun(t, len(objs), "-k", dir)
 	assertManager(t, objs)
+	return objs
 }
 
 // TestSamples applies config/samples (a dry run) to a namespace of their
@@ -333,21 +342,7 @@ func TestNamespacedOverlay(t *testing.T) {
 	if _, err := shared.Get(t).Kubectl(context.Background(), "get", "namespace", watched); err != nil {
 		kubectl(t, "create", "namespace", watched)
 	}
-	dir := t.TempDir()
-	base, err := filepath.Rel(dir, filepath.Join(root, "config", "namespaced"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeTemp(t, dir, "kustomization.yaml", fmt.Sprintf(`resources:
-- %s
-images:
-- name: controller
-  newName: %s
-  newTag: %s
-`, filepath.ToSlash(base), imgName, imgTag))
-	objs := decodeAll(t, kubectl(t, "kustomize", dir))
-	dryRun(t, len(objs), "-k", dir)
-	assertManager(t, objs)
+	objs := applyOverlay(t, "namespaced")
 
 	const sa = "mailgun-operator-controller-manager"
 	roles := map[string]rbacv1.ClusterRole{} // ClusterRoles and Roles by kind/namespace/name
