@@ -72,6 +72,9 @@ func TestCertifiedValues(t *testing.T) {
 
 	var pdb policyv1.PodDisruptionBudget
 	r.find(t, "PodDisruptionBudget", fn+"-controller-manager", &pdb)
+	if pdb.Spec.UnhealthyPodEvictionPolicy == nil || *pdb.Spec.UnhealthyPodEvictionPolicy != policyv1.AlwaysAllow {
+		t.Errorf("PodDisruptionBudget %+v: a crash-looping manager would block node drains (want unhealthyPodEvictionPolicy AlwaysAllow)", pdb.Spec)
+	}
 	if pdb.Spec.MinAvailable == nil || pdb.Spec.MinAvailable.IntValue() != 1 ||
 		!reflect.DeepEqual(pdb.Spec.Selector.MatchLabels, d.Spec.Selector.MatchLabels) {
 		t.Errorf("PodDisruptionBudget %+v: want minAvailable 1 of the manager's pods", pdb.Spec)

@@ -348,6 +348,12 @@ func TestTemplateRefusesContradictions(t *testing.T) {
 		{"a budget that blocks every drain", map[string]any{
 			"replicaCount": 2, "podDisruptionBudget": map[string]any{"minAvailable": 2},
 		}, "podDisruptionBudget.minAvailable 2 with replicaCount 2 would block every node drain"},
+		{"a percentage budget that rounds up to every replica", map[string]any{
+			"replicaCount": 2, "podDisruptionBudget": map[string]any{"minAvailable": "60%"},
+		}, "podDisruptionBudget.minAvailable 60% with replicaCount 2 rounds up to every replica"},
+		{"alerts without metrics", map[string]any{
+			"metrics": map[string]any{"enabled": false}, "prometheusRule": map[string]any{"enabled": true},
+		}, "prometheusRule.enabled=true needs metrics.enabled=true"},
 		{"no ServiceAccount and no name", map[string]any{
 			"serviceAccount": map[string]any{"create": false},
 		}, "serviceAccount.name is required"},

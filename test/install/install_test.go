@@ -455,7 +455,8 @@ images:
 		monitor struct {
 			Spec struct {
 				Endpoints []struct {
-					TLSConfig struct {
+					HonorLabels bool `json:"honorLabels"`
+					TLSConfig   struct {
 						ServerName         string `json:"serverName"`
 						InsecureSkipVerify bool   `json:"insecureSkipVerify"`
 						CA                 struct {
@@ -513,6 +514,9 @@ images:
 	tc := monitor.Spec.Endpoints[0].TLSConfig
 	if tc.ServerName != serverName || tc.CA.Secret.Name != cert.Spec.SecretName || tc.CA.Secret.Key != "ca.crt" || tc.InsecureSkipVerify {
 		t.Errorf("the ServiceMonitor's tlsConfig %+v: want serverName %s and ca.crt of %s, verified", tc, serverName, cert.Spec.SecretName)
+	}
+	if !monitor.Spec.Endpoints[0].HonorLabels {
+		t.Error("the ServiceMonitor does not honour the per-object series' namespace label (honorLabels)")
 	}
 }
 

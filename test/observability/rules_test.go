@@ -138,6 +138,17 @@ mailgun_requests_total{operation="GetDomain",code="4xx"} 0+1x6
 mailgun_requests_total{operation="GetDomain",code="403"} 0+1x6`},
 	},
 	{
+		// A key that stays revoked: the Stalled account is checked again
+		// once per sync period (10 minutes and jitter), so 401s come every
+		// 11 minutes; the alert must still be firing 14 minutes after the
+		// last one instead of resolving between rechecks.
+		alert: "MailgunUnauthorized", minutes: 36,
+		fire:    `mailgun_requests_total{operation="GetAccount",code="401"} 0 1x10 2x10 3x13`,
+		want:    map[string]string{"operation": "GetAccount", "severity": "critical"},
+		descr:   []string{"InvalidCredentials"},
+		healthy: []string{`mailgun_requests_total{operation="GetAccount",code="401"} 0x36`},
+	},
+	{
 		alert: "MailgunForbidden", minutes: 6,
 		fire:  `mailgun_requests_total{operation="CreateDomain",code="403"} 0 0 1 1 1 1 1`,
 		want:  map[string]string{"operation": "CreateDomain"},

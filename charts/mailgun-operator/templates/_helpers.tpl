@@ -108,6 +108,16 @@ fail with these messages.
 {{- if and $pdb.enabled (gt (int .Values.replicaCount) 1) (not (kindIs "string" $pdb.minAvailable)) (ge (int $pdb.minAvailable) (int .Values.replicaCount)) }}
 {{- fail (printf "podDisruptionBudget.minAvailable %d with replicaCount %d would block every node drain: use fewer than the replicas" (int $pdb.minAvailable) (int .Values.replicaCount)) }}
 {{- end }}
+{{- if and $pdb.enabled (gt (int .Values.replicaCount) 1) (kindIs "string" $pdb.minAvailable) }}
+{{- $pct := int (trimSuffix "%" $pdb.minAvailable) }}
+{{- /* ceil(pct × replicas / 100) ≥ replicas, that is pct × replicas > 100 × (replicas − 1) */}}
+{{- if gt (mul $pct (int .Values.replicaCount)) (mul 100 (sub (int .Values.replicaCount) 1)) }}
+{{- fail (printf "podDisruptionBudget.minAvailable %s with replicaCount %d rounds up to every replica and would block every node drain: use a lower percentage" $pdb.minAvailable (int .Values.replicaCount)) }}
+{{- end }}
+{{- end }}
+{{- if and .Values.prometheusRule.enabled (not .Values.metrics.enabled) }}
+{{- fail "prometheusRule.enabled=true needs metrics.enabled=true: without the metrics Service nothing is scraped, MailgunOperatorAbsent fires for ever and the other alerts never can" }}
+{{- end }}
 {{- if and (gt (int .Values.replicaCount) 1) (not .Values.leaderElection.enabled) }}
 {{- fail "replicaCount > 1 needs leaderElection.enabled=true: without leader election every replica reconciles and they fight over Mailgun" }}
 {{- end }}
