@@ -533,7 +533,10 @@ func (c *cell) run() {
 	}
 
 	// An incident's objects can only heal once it is over.
-	timeout := cellPatience + time.Until(windowEnd)
+	// (A fault counted in calls has no window: windowEnd is then the zero
+	// time, and a negative timeout made Gomega fall back to its 30 s
+	// default. The cell gets its whole patience after the change.)
+	timeout := cellPatience + max(0, time.Until(windowEnd))
 	if c.op == matrixDelete {
 		c.waitDeleted(g, objs, made, adopted, timeout)
 	} else {
