@@ -21,7 +21,7 @@ import (
 type Process struct {
 	Name string
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *SyncBuffer
 	done chan struct{}
 	err  error
 }
@@ -29,7 +29,7 @@ type Process struct {
 // Start runs bin with args; the output goes to a buffer and, if echo is not
 // nil, there too.
 func Start(name, bin string, args, env []string, echo io.Writer) (*Process, error) {
-	p := &Process{Name: name, out: &syncBuffer{}, done: make(chan struct{})}
+	p := &Process{Name: name, out: &SyncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(os.Environ(), env...)
 	var w io.Writer = p.out
@@ -130,22 +130,23 @@ func (p *Process) WaitForOutput(ctx context.Context, s string) error {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for one writer and many readers.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe for one writer and many readers (a
+// process's output, a manager's log).
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) Bytes() []byte {
+func (s *SyncBuffer) Bytes() []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return bytes.Clone(s.b.Bytes())
 }
 
-func (s *syncBuffer) String() string { return string(s.Bytes()) }
+func (s *SyncBuffer) String() string { return string(s.Bytes()) }

@@ -5,10 +5,8 @@
 package crdremoval_test
 
 import (
-	"bytes"
 	"context"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,13 +31,14 @@ import (
 	"github.com/mailgun-operator/mailgun-operator/internal/controller"
 	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
 	"github.com/mailgun-operator/mailgun-operator/internal/mailgun/mailguntest"
+	"github.com/mailgun-operator/mailgun-operator/test/harness"
 )
 
 const key = "key-test-0123456789"
 
 func TestDeletingTheRouteCRDOrphansTheRoutes(t *testing.T) {
 	// The manager's log, shown if the test fails.
-	log := &syncBuffer{}
+	log := &harness.SyncBuffer{}
 	logf.SetLogger(zap.New(zap.WriteTo(log), zap.UseDevMode(true)))
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -162,22 +161,4 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// syncBuffer is a bytes.Buffer the manager's goroutines may write to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
