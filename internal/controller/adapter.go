@@ -29,11 +29,20 @@ type external[T v1alpha1.Managed] interface {
 	Identity(obj T) string
 }
 
+// markerFinder is implemented by adapters whose Mailgun objects carry
+// their resource's UID (a route's description marker) and that find them
+// by the create-started annotation after a restore without status: those
+// need no external-name annotation after their own create.
+type markerFinder interface{ findsByMarker() }
+
 // ExternalNameAnnotation records the identity of the Mailgun object a
 // resource manages (a route's id; a domain's name; a webhook's
-// domain/event), Crossplane's convention. It is written at create and read
-// first, so the identity survives the loss of status: a Velero restore, or
-// a copy of the resource made with its metadata.
+// domain/event), Crossplane's convention. It is written at create (with the
+// finalizer, when the identity is known before) or when an existing object
+// is found, and read first, so the identity survives the loss of status: a
+// Velero restore, or a copy of the resource made with its metadata. A
+// Route's own create does not write it: its create marker serves (see
+// markerFinder).
 const ExternalNameAnnotation = "mailgun.operator.dev/external-name"
 
 // observation is an adapter's finding.

@@ -99,7 +99,7 @@ var timeParse = time.ParseDuration
 // the object; the operator's own bookkeeping annotations do not.
 func TestUserAnnotationChanges(t *testing.T) {
 	route := func(ann map[string]string) *v1alpha1.Route {
-		return &v1alpha1.Route{ObjectMeta: metav1.ObjectMeta{Name: "r", Generation: 1, Annotations: ann}}
+		return &v1alpha1.Route{ObjectMeta: metav1.ObjectMeta{Name: "r", UID: "uid", Generation: 1, Annotations: ann}}
 	}
 	// recorded is a Route whose status records route "id".
 	recorded := func(r *v1alpha1.Route) *v1alpha1.Route {
@@ -136,6 +136,9 @@ func TestUserAnnotationChanges(t *testing.T) {
 		{"a user removes the external name", map[string]string{ExternalNameAnnotation: "id"}, nil, recorded, true},
 		{"a user removes the marker of a pending create", map[string]string{CreateStartedAnnotation: "t uid"}, nil, pending, true},
 		{"the operator removes a resolved marker", map[string]string{CreateStartedAnnotation: "t uid"}, nil, recorded, false},
+		{"a user removes a copy's marker of another object", map[string]string{CreateStartedAnnotation: "t other-uid"}, nil, nil, true},
+		{"the operator replaces a copy's marker with its own", map[string]string{CreateStartedAnnotation: "t other-uid"},
+			map[string]string{CreateStartedAnnotation: "t uid"}, nil, false},
 	}
 	for _, tc := range cases {
 		n := route(tc.new)

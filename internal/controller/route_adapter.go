@@ -10,7 +10,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
 	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
@@ -40,6 +42,10 @@ type routeExternal struct {
 	// snapshots, when set, serve drift checks from the account's routes
 	// list (snapshot.go); nil reads every route by id.
 	snapshots *Snapshots
+	// claims lists Routes by what they claim (the manager's cache), so that
+	// a copy of a live Route never takes its route (route_restore.go);
+	// nil: not checked.
+	claims client.Reader
 }
 
 // routeListPage is the page size when looking for a marker: Mailgun's
@@ -48,7 +54,9 @@ const routeListPage = 1000
 
 // routeIdentity is the Mailgun id a Route names: the external-name
 // annotation first (it survives a restore without status), then status,
-// then spec.routeID.
+// then spec.routeID. A Route the operator created has no external-name
+// annotation: after a restore it is found by its create marker
+// (route_restore.go).
 func routeIdentity(r *v1alpha1.Route) string {
 	if id := r.GetAnnotations()[ExternalNameAnnotation]; id != "" {
 		return id
@@ -73,7 +81,13 @@ func (x *routeExternal) Observe(ctx context.Context, a mailgun.Account, r *v1alp
 		}
 	}
 	if id == "" {
-		return observation{}, nil
+		// A restore (or a copy) of a Route the operator created: its
+		// create marker names the route (route_restore.go).
+		found, err := x.restored(ctx, a, r)
+		if err != nil || found == nil {
+			return observation{}, err
+		}
+		return x.observed(r, *found), nil
 	}
 	if x.snapshots.usable(&r.Status.ManagedStatus) {
 		snap, err := x.snapshots.routes(ctx, x.api, a, x.snapshots.notBefore(r, &r.Status.ManagedStatus))
@@ -123,7 +137,7 @@ func (x *routeExternal) claimMarked(ctx context.Context, a mailgun.Account, r *v
 	if err != nil || len(marked) == 0 {
 		return nil, err
 	}
-	slices.SortStableFunc(marked, func(p, q mailgun.Route) int { return routeCreated(p).Compare(routeCreated(q)) })
+	marked = oldestFirst(marked)
 	for _, extra := range marked[1:] {
 		if err := x.api.DeleteRoute(ctx, a, extra.ID); err != nil && !errors.Is(err, mailgun.ErrNotFound) {
 			return nil, fmt.Errorf("cannot delete duplicate route %s: %w", extra.ID, err)
@@ -134,6 +148,12 @@ func (x *routeExternal) claimMarked(ctx context.Context, a mailgun.Account, r *v
 		}
 	}
 	return &marked[0], nil
+}
+
+// oldestFirst sorts routes by their creation, stably.
+func oldestFirst(rs []mailgun.Route) []mailgun.Route {
+	slices.SortStableFunc(rs, func(p, q mailgun.Route) int { return routeCreated(p).Compare(routeCreated(q)) })
+	return rs
 }
 
 // routeCreated parses a route's created_at (an HTTP date, see
@@ -148,6 +168,12 @@ func routeCreated(rt mailgun.Route) time.Time {
 
 // findByMarker pages through the account's routes for those carrying marker.
 func (x *routeExternal) findByMarker(ctx context.Context, a mailgun.Account, marker string) ([]mailgun.Route, error) {
+	return x.listRoutes(ctx, a, func(desc string) bool { return strings.HasSuffix(desc, marker) })
+}
+
+// listRoutes pages through the account's routes for those whose
+// description matches.
+func (x *routeExternal) listRoutes(ctx context.Context, a mailgun.Account, match func(desc string) bool) ([]mailgun.Route, error) {
 	var out []mailgun.Route
 	// Pages advance by what came back, not by the limit asked for: the
 	// routes list's maximum page is not documented (docs/mailgun-api.md,
@@ -158,7 +184,7 @@ func (x *routeExternal) findByMarker(ctx context.Context, a mailgun.Account, mar
 			return nil, err
 		}
 		for _, rt := range page.Items {
-			if strings.HasSuffix(rt.Description, marker) {
+			if match(rt.Description) {
 				out = append(out, rt)
 			}
 		}
@@ -223,13 +249,19 @@ func (x *routeExternal) Delete(ctx context.Context, a mailgun.Account, r *v1alph
 	return err
 }
 
+// findsByMarker: see markerFinder and route_restore.go.
+func (x *routeExternal) findsByMarker() {}
+
 // Identity is the route's id, "" before its create.
 func (x *routeExternal) Identity(r *v1alpha1.Route) string { return r.Status.ID }
 
 // routeMarker ends the description of every route the operator writes.
-func routeMarker(r *v1alpha1.Route) string {
-	return "[mailgun-operator:" + string(r.UID) + "]"
-}
+func routeMarker(r *v1alpha1.Route) string { return routeMarkerOf(r.UID) }
+
+// routeMarkerPrefix opens a route marker.
+const routeMarkerPrefix = "[mailgun-operator:"
+
+func routeMarkerOf(uid types.UID) string { return routeMarkerPrefix + string(uid) + "]" }
 
 // routeDescription is the description sent to Mailgun: the user's, then the marker.
 func routeDescription(r *v1alpha1.Route) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -11,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -135,7 +137,7 @@ func SetupWithManager(mgr manager.Manager, mg *mailgun.Client, o Options) error 
 		opts, &v1alpha1.Webhook{}, &v1alpha1.WebhookList{}, nil); err != nil {
 		return err
 	}
-	routes := &routeExternal{api: mg, recorder: mgr.GetEventRecorder("mailgun-operator"), snapshots: snapshots}
+	routes := &routeExternal{api: mg, recorder: mgr.GetEventRecorder("mailgun-operator"), snapshots: snapshots, claims: mgr.GetClient()}
 	if err := setupManaged(mgr, "route", newEngine(mgr, accounts, o, routes, func() *v1alpha1.Route { return &v1alpha1.Route{} },
 		func() client.ObjectList { return &v1alpha1.RouteList{} }, "routes."+v1alpha1.GroupVersion.Group),
 		opts, &v1alpha1.Route{}, &v1alpha1.RouteList{}, nil); err != nil {
@@ -238,6 +240,8 @@ var userAnnotationChanges = predicate.Funcs{
 //     Not while only the marker says so: the operator removes it itself
 //     after a create that made nothing, before writing status, and waking
 //     on that would repeat a failing create without backoff.
+//   - another object's create marker removed (a copy told to make its own
+//     route, see route_restore.go): the operator only ever replaces one.
 func userEditedOwnAnnotations(oldObj, newObj client.Object) bool {
 	m, ok := newObj.(v1alpha1.Managed)
 	if !ok {
@@ -253,9 +257,15 @@ func userEditedOwnAnnotations(oldObj, newObj client.Object) bool {
 			return true
 		}
 	}
-	_, had := oa[CreateStartedAnnotation]
+	ov, had := oa[CreateStartedAnnotation]
 	_, has := na[CreateStartedAnnotation]
-	return had && !has && st.CreatePendingSince != nil
+	if had && !has {
+		// Another object's marker removed: a copy told to make its own
+		// (route_restore.go). The operator never removes one.
+		_, uid, _ := strings.Cut(ov, " ")
+		return st.CreatePendingSince != nil || types.UID(uid) != newObj.GetUID()
+	}
+	return false
 }
 
 // statusID is the Mailgun id a kind records in status (a Route's), or "".
