@@ -215,7 +215,7 @@ func run(ctx context.Context, o options) error {
 	time.Sleep(5 * time.Second)
 	idle := readMem(pid)
 	idleHeap := goHeap(ctx, metricsURL)
-	logf("manager idle: RSS %.1f MiB, Go heap in use %.1f MiB", mib(idle.rss), mib(idleHeap))
+	logf("manager idle: RSS %.1f MiB (anonymous %.1f, file %.1f), Go heap in use %.1f MiB", mib(idle.rss), mib(idle.anon), mib(idle.file), mib(idleHeap))
 
 	if err := emu.ResetCalls(ctx); err != nil {
 		return err
@@ -340,6 +340,7 @@ func run(ctx context.Context, o options) error {
 		o.window, steady.TotalCalls, nonZero(steady.Calls), steadyWrites.managed(), steadyWrites.events())
 	fmt.Printf("manager RSS: idle %.1f MiB, all Ready %.1f MiB, end of steady window %.1f MiB, peak (VmHWM) %.1f MiB; per object %.2f KiB (end - idle)\n",
 		mib(idle.rss), mib(afterReady.rss), mib(end.rss), mib(end.hwm), float64(end.rss-idle.rss)/1024/float64(total))
+	fmt.Printf("manager RSS anonymous / file: idle %.1f / %.1f MiB, end %.1f / %.1f MiB\n", mib(idle.anon), mib(idle.file), mib(end.anon), mib(end.file))
 	fmt.Printf("manager Go heap in use (go_memstats_heap_inuse_bytes): idle %.1f MiB, all Ready %.1f MiB, end %.1f MiB; per object %.2f KiB (end - idle)\n",
 		mib(idleHeap), mib(readyHeap), mib(endHeap), float64(endHeap-idleHeap)/1024/float64(total))
 	fmt.Printf("manager TCP connections: peak while creating %d to the emulator, %d to the API server; at the end %d and %d\n",
@@ -607,8 +608,10 @@ func (w writes) detail() string {
 	return strings.Join(ks, ", ")
 }
 
-// mem is a reading of /proc/<pid>/status, in bytes.
-type mem struct{ rss, hwm int64 }
+// mem is a reading of /proc/<pid>/status, in bytes: RSS, its peak, and
+// RSS split into anonymous memory (heap, stacks) and file pages (the
+// binary's code and data as far as it was touched).
+type mem struct{ rss, hwm, anon, file int64 }
 
 func readMem(pid int) mem {
 	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -624,6 +627,10 @@ func readMem(pid int) mem {
 			m.rss = kb * 1024
 		case "VmHWM:":
 			m.hwm = kb * 1024
+		case "RssAnon:":
+			m.anon = kb * 1024
+		case "RssFile:":
+			m.file = kb * 1024
 		}
 	}
 	return m
