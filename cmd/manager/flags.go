@@ -35,6 +35,7 @@ type flags struct {
 	concurrency      int
 	mailgunRate      float64
 	mailgunBurst     int
+	pprofAddr        string
 	mailgunTimeout   time.Duration
 	namespaces       string
 
@@ -73,6 +74,8 @@ func registerFlags(fs *flag.FlagSet) *flags {
 	fs.DurationVar(&f.dnsCheckInterval, "dns-check-interval", controller.DefaultDNSCheckInterval,
 		"How often Mailgun is asked to check the DNS of an unverified domain again.")
 	fs.IntVar(&f.concurrency, "max-concurrent-reconciles", 4, "Objects of each kind reconciled in parallel.")
+	fs.StringVar(&f.pprofAddr, "pprof-bind-address", "0",
+		"Address of Go's pprof endpoints (/debug/pprof/), for profiling memory and CPU; \"0\" turns them off. Plain HTTP without authentication: bind it to 127.0.0.1 and use kubectl port-forward.")
 	fs.Float64Var(&f.mailgunRate, "mailgun-requests-per-second", mailgun.DefaultRequestsPerSecond,
 		"Mailgun requests per second per account (token bucket); 0 means unlimited. "+
 			"With the default burst, the default keeps every minute within Mailgun's 300 requests per minute per account.")

@@ -79,6 +79,7 @@ type options struct {
 	managerArgs    string
 	labels         string
 	verbose        bool
+	heapProfile    string
 }
 
 func main() {
@@ -95,6 +96,7 @@ func main() {
 	flag.StringVar(&o.managerArgs, "manager-args", "", "extra manager flags, space-separated")
 	flag.StringVar(&o.labels, "labels", "", "labels put on every created object, k=v,k2=v2 (to try --watch-label-selector)")
 	flag.BoolVar(&o.verbose, "v", false, "echo the manager's and the emulator's output")
+	flag.StringVar(&o.heapProfile, "heap-profile", "", "write the manager's heap profile (after a collection) at the end of the steady window to this file; read it with go tool pprof -sample_index=inuse_space")
 	flag.Parse()
 	if o.domains < 0 {
 		o.domains = max(2, o.n/100)
@@ -177,6 +179,15 @@ func run(ctx context.Context, o options) error {
 	args := []string{"--sync-period=" + o.syncPeriod.String(),
 		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", metricsPort), "--metrics-secure=false", "--mailgun-requests-per-second=1000", "--mailgun-burst=1000",
 		"--max-concurrent-reconciles=" + strconv.Itoa(o.concurrency)}
+	pprofAddr := ""
+	if o.heapProfile != "" {
+		port, err := harness.FreePort()
+		if err != nil {
+			return err
+		}
+		pprofAddr = fmt.Sprintf("127.0.0.1:%d", port)
+		args = append(args, "--pprof-bind-address="+pprofAddr)
+	}
 	args = append(args, strings.Fields(o.managerArgs)...)
 	logf("starting the manager: %s (GOMEMLIMIT=%q)", strings.Join(args, " "), os.Getenv("GOMEMLIMIT"))
 	mgr, err := harness.StartManager(ctx, cp, managerBin, "manager", args, echo)
@@ -315,6 +326,12 @@ func run(ctx context.Context, o options) error {
 	steadyWrites := w2.sub(w1)
 	end := readMem(pid)
 	endHeap := goHeap(ctx, metricsURL)
+	if pprofAddr != "" {
+		if err := saveHeapProfile(ctx, "http://"+pprofAddr+"/debug/pprof/heap?gc=1", o.heapProfile); err != nil {
+			return err
+		}
+		logf("heap profile written to %s", o.heapProfile)
+	}
 	endConns := countConns(pid, emuPort(emu.URL), apiPort(cfg.Host))
 	periods := o.window.Seconds() / o.syncPeriod.Seconds()
 
@@ -634,6 +651,31 @@ func readMem(pid int) mem {
 		}
 	}
 	return m
+}
+
+// saveHeapProfile writes the manager's heap profile to file.
+func saveHeapProfile(ctx context.Context, url, file string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot read the heap profile: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("cannot read the heap profile: %s", resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
