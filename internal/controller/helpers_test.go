@@ -195,6 +195,16 @@ func (w *world) sampleWithSecrets(file, kind string, obj client.Object) {
 	Expect(found).To(BeTrue(), "%s has no %s", file, kind)
 }
 
+// createdSample creates obj, read from the sample file (with the Secrets
+// and ConfigMaps beside it), and waits until the operator has created it
+// in Mailgun.
+func (w *world) createdSample(file, kind string, obj v1alpha1.Managed) {
+	w.sampleWithSecrets(file, kind, obj)
+	ExpectWithOffset(1, k8s.Create(ctx, obj)).To(Succeed())
+	eventuallyReady(obj)
+	ExpectWithOffset(1, obj.GetManagedStatus().Management).To(Equal(v1alpha1.ManagementCreated))
+}
+
 // createSecret makes a Secret of one key in the world's namespace.
 func (w *world) createSecret(name, key, value string) *corev1.Secret {
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: w.ns}, StringData: map[string]string{key: value}}

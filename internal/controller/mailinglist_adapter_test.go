@@ -47,10 +47,7 @@ var _ = Describe("MailingList", func() {
 	It("creates the sample with its members in one bulk call, and writes nothing while in sync", func() {
 		w := newWorld()
 		l := &v1alpha1.MailingList{}
-		w.sample("mailgun_v1alpha1_mailinglist.yaml", l)
-		Expect(k8s.Create(ctx, l)).To(Succeed())
-		eventuallyReady(l)
-		Expect(l.Status.Management).To(Equal(v1alpha1.ManagementCreated))
+		w.createdSample("mailgun_v1alpha1_mailinglist.yaml", "MailingList", l)
 		Expect(listView(w, "devs@mg.example.com")()).To(ConsistOf(
 			"Developers|Release notes and outage reports|members|list",
 			`ann@example.com "Ann" map[team:platform] subscribed=true`,

@@ -52,10 +52,7 @@ var _ = Describe("SMTPCredential", func() {
 		w := newWorld()
 		w.mg.PutDomain(mailguntest.Domain{Name: credDomain})
 		c := &v1alpha1.SMTPCredential{}
-		w.sampleWithSecrets("mailgun_v1alpha1_smtpcredential.yaml", "SMTPCredential", c)
-		Expect(k8s.Create(ctx, c)).To(Succeed())
-		eventuallyReady(c)
-		Expect(c.Status.Management).To(Equal(v1alpha1.ManagementCreated))
+		w.createdSample("mailgun_v1alpha1_smtpcredential.yaml", "SMTPCredential", c)
 		Expect(c.Status.Login).To(Equal("alerts@mg.example.com"))
 		Expect(c.Status.PasswordVersion).NotTo(BeEmpty())
 		Expect(logins(w)()).To(Equal(map[string]string{"alerts@mg.example.com": "change-me-0123456"}))

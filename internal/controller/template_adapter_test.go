@@ -58,10 +58,7 @@ var _ = Describe("Template", func() {
 		w := newWorld()
 		w.mg.PutDomain(mailguntest.Domain{Name: tplDomain})
 		t := &v1alpha1.Template{}
-		w.sampleWithSecrets("mailgun_v1alpha1_template.yaml", "Template", t)
-		Expect(k8s.Create(ctx, t)).To(Succeed())
-		eventuallyReady(t)
-		Expect(t.Status.Management).To(Equal(v1alpha1.ManagementCreated))
+		w.createdSample("mailgun_v1alpha1_template.yaml", "Template", t)
 		Expect(t.Status.Active).To(Equal("v2"))
 		Expect(t.Status.Versions).To(HaveLen(2))
 		for _, v := range t.Status.Versions {
