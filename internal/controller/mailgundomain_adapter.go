@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -450,17 +449,4 @@ func recordDomain(d *v1alpha1.MailgunDomain, info mailgun.DomainInfo) {
 	d.Status.SMTPLogin = info.Domain.SMTPLogin
 	d.Status.SendingDNSRecords = dnsRecords(info.SendingDNSRecords)
 	d.Status.ReceivingDNSRecords = dnsRecords(info.ReceivingDNSRecords)
-}
-
-// visibilityWait bounds how long a domain this account has shown may read
-// as missing while Mailgun says it exists, before it is a Conflict that
-// needs the user (the domain may have moved to another account).
-const visibilityWait = 10 * time.Minute
-
-// waitedTooLong reports whether the object has been Reconciling for
-// longer than d: the Reconciling condition's lastTransitionTime is when
-// the current wait began, and it survives restarts.
-func waitedTooLong(d *v1alpha1.MailgunDomain, limit time.Duration) bool {
-	c := meta.FindStatusCondition(d.Status.Conditions, v1alpha1.ConditionReconciling)
-	return c != nil && c.Status == metav1.ConditionTrue && time.Since(c.LastTransitionTime.Time) > limit
 }

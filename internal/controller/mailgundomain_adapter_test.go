@@ -236,6 +236,27 @@ var _ = Describe("MailgunDomain as the real API behaves (docs/mailgun-api.md)", 
 		Expect(readyReason(acct)()).To(Equal("True/"+ReasonSucceeded), "a 403 says nothing about the key")
 	})
 
+	It("counts a domain made by a create whose answer was lost as created, while Mailgun hides it and says it exists", func() {
+		w := newWorld()
+		// The POST makes the domain, its answer is lost, and reads show
+		// nothing for longer than the create grace: the next POST hears
+		// "already exists" for the domain this object made.
+		w.mg.InjectFault(mailguntest.OpCreateDomain, mailguntest.Fault{AfterApply: true, DropConnection: true})
+		w.mg.SetNotFoundAfterCreate(4 * testOpts.CreateGrace)
+		d := newDomain(w, "lost", "lost.example.com")
+		Expect(k8s.Create(ctx, d)).To(Succeed())
+		Eventually(func() int { return w.mg.Calls(mailguntest.OpCreateDomain) }).Should(BeNumerically(">=", 2),
+			"a second POST, which hears that the domain exists")
+		Consistently(stalledReason(d), 2*time.Second).ShouldNot(Equal("True/"+ReasonConflict), "the operator's own domain is no conflict")
+		eventuallyReady(d)
+		Expect(d.Status.Management).To(Equal(v1alpha1.ManagementCreated), "Adopted would leave it in Mailgun on deletion")
+
+		Expect(k8s.Delete(ctx, d)).To(Succeed())
+		eventuallyGone(d)
+		_, left := w.mg.Domain("lost.example.com")
+		Expect(left).To(BeFalse(), "the domain the operator made was left in Mailgun")
+	})
+
 	It("keeps the finalizer until Mailgun has deleted the domain in the background, so a re-create makes a new one", func() {
 		w := newWorld()
 		w.mg.SetDomainDeleteDelay(8 * time.Second)

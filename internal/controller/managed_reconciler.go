@@ -10,6 +10,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
@@ -289,9 +290,21 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 	(*orig).SetResourceVersion(obj.GetResourceVersion())
 	(*orig).SetFinalizers(obj.GetFinalizers())
 	(*orig).SetAnnotations(obj.GetAnnotations())
+	earlierPending := st.CreatePendingSince != nil
 	e.own(obj, creating, nil)
 	st.CreatePendingSince = &metav1.Time{Time: started}
 	obs, err := e.External.Create(ctx, acct, obj)
+	if err != nil && earlierPending && errors.Is(err, mailgun.ErrConflict) && !waitedTooLong(obj, visibilityWait) {
+		// An earlier create of this object had no answer, Observe did
+		// not see the object, and Mailgun now says it exists: most
+		// likely that create made it and reads do not show it yet
+		// (docs/mailgun-api.md, "Eventual consistency"). It stays
+		// pending, so counted as created, until Observe sees it. Taken
+		// as a Conflict, it would be found later as Adopted, and left in
+		// Mailgun when its resource is deleted.
+		return outcome{phase: phaseReconciling, reason: ReasonProgressing, requeueAfter: e.CreateGrace,
+			message: "Mailgun says the object exists, most likely made by the earlier create whose answer was lost; waiting for Mailgun to show it"}
+	}
 	if err != nil {
 		e.own(obj, createFailed, err)
 		if st.CreatePendingSince == nil {
@@ -317,6 +330,20 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 			message: "created in Mailgun; applying the rest of the spec"}
 	}
 	return e.settled(obs)
+}
+
+// visibilityWait bounds how long an object may read as missing while
+// Mailgun says it exists, before it is a Conflict that needs the user (a
+// domain may have moved to another account; a create may really have made
+// nothing, and the name be someone else's).
+const visibilityWait = 10 * time.Minute
+
+// waitedTooLong reports whether the object has been Reconciling for
+// longer than limit: the Reconciling condition's lastTransitionTime is when
+// the current wait began, and it survives restarts.
+func waitedTooLong(obj v1alpha1.Managed, limit time.Duration) bool {
+	c := meta.FindStatusCondition(obj.GetManagedStatus().Conditions, v1alpha1.ConditionReconciling)
+	return c != nil && c.Status == metav1.ConditionTrue && time.Since(c.LastTransitionTime.Time) > limit
 }
 
 // CreateStartedAnnotation is the write-ahead marker of a create: when the
