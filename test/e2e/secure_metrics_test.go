@@ -54,22 +54,8 @@ var _ = Describe("The secure metrics endpoint", func() {
 
 		port, err := harness.FreePort()
 		Expect(err).NotTo(HaveOccurred())
-		kubeconfig := e.write("manager-kubeconfig", fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: envtest
-  cluster:
-    server: %s
-    certificate-authority: %s
-users:
-- name: manager
-  user:
-    token: %s
-contexts:
-- name: manager
-  context: {cluster: envtest, user: manager}
-current-context: manager
-`, cp.Config.Host, e.write("ca.crt", string(cp.Config.CAData)), token("manager")))
+		kubeconfig, err := cp.TokenKubeconfig(e.dir, token("manager"))
+		Expect(err).NotTo(HaveOccurred())
 		args := append([]string{"--health-probe-bind-address=0", "--namespaces=" + e.ns,
 			fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", port), "--metrics-secure"}, harness.EmulatorFlags...)
 		// harness.StartManager runs as the administrator; the last

@@ -70,3 +70,32 @@ func (c *ControlPlane) Kubectl(ctx context.Context, args ...string) (string, err
 	}
 	return string(out), nil
 }
+
+// TokenKubeconfig writes, into dir, a kubeconfig that reaches the API server
+// with a bearer token (a ServiceAccount's, from `kubectl create token`)
+// instead of the administrator's certificate, and returns its path: how a
+// test runs the manager, or kubectl, with exactly the RBAC of a role.
+func (c *ControlPlane) TokenKubeconfig(dir, token string) (string, error) {
+	ca := filepath.Join(dir, "token-ca.crt")
+	if err := os.WriteFile(ca, c.Config.CAData, 0o600); err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, "token-kubeconfig")
+	err := os.WriteFile(p, []byte(fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: envtest
+  cluster:
+    server: %s
+    certificate-authority: %s
+users:
+- name: token
+  user:
+    token: %s
+contexts:
+- name: token
+  context: {cluster: envtest, user: token}
+current-context: token
+`, c.Config.Host, ca, token)), 0o600)
+	return p, err
+}

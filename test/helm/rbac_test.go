@@ -227,22 +227,10 @@ func TestNamespacedManager(t *testing.T) {
 	token := strings.TrimSpace(kubectl(t, "create", "token", sa, "-n", relNS, "--duration=1h"))
 	saConfig := &rest.Config{Host: cp.Config.Host, BearerToken: token,
 		TLSClientConfig: rest.TLSClientConfig{CAData: cp.Config.CAData}}
-	kubeconfig := writeTemp(t, "sa-kubeconfig", fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: envtest
-  cluster:
-    server: %s
-    certificate-authority: %s
-users:
-- name: manager
-  user:
-    token: %s
-contexts:
-- name: manager
-  context: {cluster: envtest, user: manager}
-current-context: manager
-`, cp.Config.Host, writeTemp(t, "ca.crt", string(cp.Config.CAData)), token))
+	kubeconfig, err := cp.TokenKubeconfig(t.TempDir(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

@@ -655,23 +655,16 @@ func readMem(pid int) mem {
 
 // saveHeapProfile writes the manager's heap profile to file.
 func saveHeapProfile(ctx context.Context, url, file string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
+	body, err := httpGet(ctx, url)
 	if err != nil {
 		return fmt.Errorf("cannot read the heap profile: %w", err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("cannot read the heap profile: %s", resp.Status)
-	}
+	defer body.Close()
 	f, err := os.Create(file)
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(f, resp.Body); err != nil {
+	if _, err := io.Copy(f, body); err != nil {
 		_ = f.Close()
 		return err
 	}
@@ -683,16 +676,12 @@ func mib(b int64) float64 { return float64(b) / (1 << 20) }
 // goHeap reads go_memstats_heap_inuse_bytes from the manager's metrics; 0
 // when it cannot.
 func goHeap(ctx context.Context, url string) int64 {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	body, err := httpGet(ctx, url)
 	if err != nil {
 		return 0
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
+	defer body.Close()
+	sc := bufio.NewScanner(body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
@@ -701,6 +690,23 @@ func goHeap(ctx context.Context, url string) int64 {
 		}
 	}
 	return 0
+}
+
+// httpGet GETs url from the manager and returns the body of a 200 answer.
+func httpGet(ctx context.Context, url string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return resp.Body, nil
 }
 
 // cpuSeconds is the process's user+system CPU time (/proc/<pid>/stat,
