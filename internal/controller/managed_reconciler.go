@@ -390,6 +390,14 @@ func (e *Engine[T]) unmarkCreate(ctx context.Context, obj T, orig *T) error {
 	cp := obj.DeepCopyObject().(T)
 	ann := maps.Clone(cp.GetAnnotations())
 	delete(ann, CreateStartedAnnotation)
+	if _, ok := e.External.(markerFinder); ok && ann[ExternalNameAnnotation] == "" {
+		// Without its marker, only the external name finds the object
+		// after a restore without status (recordIdentity skipped it while
+		// the marker was there): in the same patch.
+		if id := e.External.Identity(obj); id != "" {
+			ann[ExternalNameAnnotation] = id
+		}
+	}
 	cp.SetAnnotations(ann)
 	if err := e.Client.Patch(ctx, cp, client.MergeFrom(obj)); err != nil {
 		return fmt.Errorf("cannot remove the create marker: %w", err)

@@ -37,6 +37,9 @@ type fakeRoutes struct {
 	pageCap int
 	lists   int // list pages served
 	updates int
+	// betweenPages, when set, runs before every list page after the
+	// first of a listing (a route made or deleted meanwhile).
+	betweenPages func(f *fakeRoutes)
 }
 
 func (f *fakeRoutes) add(desc string, created time.Time) string {
@@ -73,6 +76,9 @@ func (f *fakeRoutes) CreateRoute(_ context.Context, _ mailgun.Account, r mailgun
 
 func (f *fakeRoutes) ListRoutes(_ context.Context, _ mailgun.Account, o mailgun.ListOptions) (mailgun.RoutePage, error) {
 	f.lists++
+	if o.Skip > 0 && f.betweenPages != nil {
+		f.betweenPages(f)
+	}
 	var p mailgun.RoutePage
 	for _, r := range f.routes {
 		p.Items = append(p.Items, r)

@@ -172,17 +172,39 @@ func (x *routeExternal) findByMarker(ctx context.Context, a mailgun.Account, mar
 }
 
 // listRoutes pages through the account's routes for those whose
-// description matches.
+// description matches. Pages advance by what came back, not by the limit
+// asked for: the routes list's maximum page is not documented
+// (docs/mailgun-api.md, "Paging"), and a smaller cap must not hide routes.
+// Paging is by offset, so a route deleted (or made) between two pages
+// shifts the rest and one may never be seen: when the total changes
+// between pages, the list starts again, and after three such tries it
+// fails (the caller retries later) rather than answer with a gap, which a
+// caller would read as "no such route" and create one.
 func (x *routeExternal) listRoutes(ctx context.Context, a mailgun.Account, match func(desc string) bool) ([]mailgun.Route, error) {
+	for range 3 {
+		out, stable, err := x.listRoutesOnce(ctx, a, match)
+		if err != nil || stable {
+			return out, err
+		}
+	}
+	return nil, errRoutesChanging
+}
+
+// errRoutesChanging is retried with the work queue's backoff (classify).
+var errRoutesChanging = errors.New("the account's routes changed while they were listed, three times running; listing again later")
+
+func (x *routeExternal) listRoutesOnce(ctx context.Context, a mailgun.Account, match func(desc string) bool) ([]mailgun.Route, bool, error) {
 	var out []mailgun.Route
-	// Pages advance by what came back, not by the limit asked for: the
-	// routes list's maximum page is not documented (docs/mailgun-api.md,
-	// "Paging"), and a smaller cap must not hide routes.
+	total := -1
 	for skip := 0; ; {
 		page, err := x.api.ListRoutes(ctx, a, mailgun.ListOptions{Skip: skip, Limit: routeListPage})
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
+		if total >= 0 && page.TotalCount != total {
+			return nil, false, nil
+		}
+		total = page.TotalCount
 		for _, rt := range page.Items {
 			if match(rt.Description) {
 				out = append(out, rt)
@@ -190,7 +212,7 @@ func (x *routeExternal) listRoutes(ctx context.Context, a mailgun.Account, match
 		}
 		skip += len(page.Items)
 		if len(page.Items) == 0 || skip >= page.TotalCount {
-			return out, nil
+			return out, true, nil
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -63,6 +64,22 @@ func ownMarker(obj client.Object) bool {
 	return uid != "" && types.UID(uid) == obj.GetUID()
 }
 
+// indexRouteMarker indexes Routes by the UID their create marker names:
+// their own, or, for a restore or a copy, the original's.
+const indexRouteMarker = "metadata.annotations.create-started.uid"
+
+// routeMarkerIndexValues is indexRouteMarker's index function.
+func routeMarkerIndexValues(o client.Object) []string {
+	v, ok := o.GetAnnotations()[CreateStartedAnnotation]
+	if !ok {
+		return nil
+	}
+	if _, uid, _ := strings.Cut(v, " "); uid != "" {
+		return []string{uid}
+	}
+	return nil
+}
+
 // restored finds the route of the object r was restored (or copied) from,
 // nil when there is none: r then creates its own.
 func (x *routeExternal) restored(ctx context.Context, a mailgun.Account, r *v1alpha1.Route) (*mailgun.Route, error) {
@@ -70,10 +87,21 @@ func (x *routeExternal) restored(ctx context.Context, a mailgun.Account, r *v1al
 	if !ok {
 		return nil, nil
 	}
+	// The original itself, alive (even with its create still pending, when
+	// status names no route yet), or another restore or copy of it that
+	// claims first, keeps the route: decided from the cache alone, the same
+	// way whichever of them reconciles first.
+	if other, err := x.markerClaimant(ctx, r, uid); err != nil || other != "" {
+		if err == nil {
+			err = copyConflict(r, uid, other)
+		}
+		return nil, err
+	}
 	ids, err := x.markedWith(ctx, a, uid, at)
 	if err != nil {
 		return nil, err
 	}
+	var found *mailgun.Route
 	for _, id := range ids {
 		// The list only points: the route's own read decides.
 		got, err := x.api.GetRoute(ctx, a, id)
@@ -83,9 +111,6 @@ func (x *routeExternal) restored(ctx context.Context, a mailgun.Account, r *v1al
 		if err != nil {
 			return nil, err
 		}
-		if !strings.HasSuffix(got.Description, routeMarkerOf(uid)) {
-			continue // rewritten since the list was taken
-		}
 		if x.claims != nil {
 			probe := r.DeepCopy()
 			probe.Status.ID = got.ID
@@ -93,16 +118,60 @@ func (x *routeExternal) restored(ctx context.Context, a mailgun.Account, r *v1al
 			if err != nil {
 				return nil, err
 			}
+			if winner != "" && found == nil {
+				return nil, copyConflict(r, uid, winner)
+			}
 			if winner != "" {
-				return nil, stalledError(ReasonConflict, fmt.Errorf(
-					"this Route is a copy of Route %s (its %s annotation is %s's), which manages route %s: "+
-						"remove that annotation from this copy to give it a route of its own, or delete the copy; it touches nothing in Mailgun meanwhile",
-					winner, CreateStartedAnnotation, winner, got.ID))
+				continue // another Route's now: not a duplicate to delete
 			}
 		}
-		return &got, nil
+		if !strings.HasSuffix(got.Description, routeMarkerOf(uid)) {
+			continue // re-marked since the list was taken
+		}
+		if found == nil {
+			found = &got // the oldest
+			continue
+		}
+		// Another route with the original's marker: made by one of its
+		// creates whose answer was lost. It would forward mail twice.
+		if err := x.api.DeleteRoute(ctx, a, got.ID); err != nil && !errors.Is(err, mailgun.ErrNotFound) {
+			return nil, fmt.Errorf("cannot delete duplicate route %s: %w", got.ID, err)
+		}
+		if x.recorder != nil {
+			x.recorder.Eventf(r, nil, corev1.EventTypeWarning, "DuplicateDeleted", "Delete",
+				"deleted route %s, a duplicate made by a create of the original Route whose answer was lost; kept %s, the oldest", got.ID, found.ID)
+		}
 	}
-	return nil, nil
+	return found, nil
+}
+
+// markerClaimant names another Route that keeps the route of uid's create
+// before r: the Route of that UID, or one carrying the same marker that
+// claims first (claimsFirst). "" when there is none, or no claims reader.
+func (x *routeExternal) markerClaimant(ctx context.Context, r *v1alpha1.Route, uid types.UID) (string, error) {
+	if x.claims == nil {
+		return "", nil
+	}
+	var list v1alpha1.RouteList
+	if err := x.claims.List(ctx, &list, client.InNamespace(r.Namespace), client.MatchingFields{indexRouteMarker: string(uid)}); err != nil {
+		return "", fmt.Errorf("cannot list the Routes marked by %s: %w", uid, err)
+	}
+	for i := range list.Items {
+		o := &list.Items[i]
+		if o.UID != r.UID && (o.UID == uid || claimsFirst(o, r)) {
+			return o.Name, nil
+		}
+	}
+	return "", nil
+}
+
+// copyConflict is the Stalled Conflict of a Route whose create marker
+// belongs to a route another Route keeps.
+func copyConflict(r *v1alpha1.Route, uid types.UID, other string) error {
+	return stalledError(ReasonConflict, fmt.Errorf(
+		"this Route's %s annotation names the Route of UID %s (it is a copy or a restore of it), and Route %s keeps that route: "+
+			"remove the annotation from this Route to give it a route of its own, or delete it; it touches nothing in Mailgun meanwhile",
+		CreateStartedAnnotation, uid, other))
 }
 
 // markedWith returns the ids of the routes marked with uid, oldest first:

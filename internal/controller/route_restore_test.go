@@ -2,6 +2,9 @@ package controller
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -53,6 +56,7 @@ func newRouteWorld(t *testing.T, api *fakeRoutes, snaps *Snapshots, objs ...clie
 			}
 			return nil
 		}).
+		WithIndex(&v1alpha1.Route{}, indexRouteMarker, routeMarkerIndexValues).
 		WithInterceptorFuncs(interceptor.Funcs{
 			Patch: func(ctx context.Context, c client.WithWatch, o client.Object, p client.Patch, opts ...client.PatchOption) error {
 				count()
@@ -148,6 +152,14 @@ func TestRestoredRouteFoundByMarker(t *testing.T) {
 			if tc.snapshots {
 				snaps = NewSnapshots(time.Minute)
 			}
+			// The marker index must be taken after the marked create (and
+			// its grace): the restore comes an hour later.
+			later := func() {
+				if snaps != nil {
+					snaps.now = func() time.Time { return time.Now().Add(time.Hour) }
+					snaps.maxAge = 2 * time.Hour
+				}
+			}
 			// The original, created by the engine.
 			w := newRouteWorld(t, api, snaps, testRoute())
 			orig := w.reconcile(t, "r")
@@ -166,6 +178,7 @@ func TestRestoredRouteFoundByMarker(t *testing.T) {
 				objs = append(objs, orig.DeepCopy())
 				objs[1].SetResourceVersion("")
 			}
+			later()
 			w = newRouteWorld(t, api, snaps, objs...)
 			api.creates, api.updates = 0, 0
 			r := w.reconcile(t, restored.Name)
@@ -238,5 +251,142 @@ func TestMassRestoreListsOnce(t *testing.T) {
 	}
 	if api.creates != 0 || api.lists != 3 {
 		t.Fatalf("%d creates, %d list pages for %d restored Routes; want none, and one paged list (3 pages)", api.creates, api.lists, n)
+	}
+}
+
+// TestRestoreSiblingsAndDuplicates: what a restore must never do — make a
+// second route for one original (two restored copies of it, one after the
+// other; a copy of an original whose create is still pending), leave the
+// original's duplicates forwarding, or take a route re-marked since.
+func TestRestoreSiblingsAndDuplicates(t *testing.T) {
+	setup := func(t *testing.T, snapshots bool) (*fakeRoutes, *Snapshots, *v1alpha1.Route) {
+		api := &fakeRoutes{routes: map[string]mailgun.Route{}}
+		var snaps *Snapshots
+		if snapshots {
+			snaps = NewSnapshots(time.Minute)
+		}
+		w := newRouteWorld(t, api, snaps, testRoute())
+		orig := w.reconcile(t, "r")
+		if snaps != nil {
+			snaps.now = func() time.Time { return time.Now().Add(time.Hour) }
+			snaps.maxAge = 2 * time.Hour
+		}
+		api.creates = 0
+		return api, snaps, orig
+	}
+	for _, snapshots := range []bool{false, true} {
+		t.Run(fmt.Sprintf("two restored copies, one after the other, snapshots %v", snapshots), func(t *testing.T) {
+			api, snaps, orig := setup(t, snapshots)
+			a := restoreOf(orig, "uid-a")
+			b := restoreOf(orig, "uid-b")
+			b.Name = "r-copy"
+			b.CreationTimestamp = metav1.NewTime(a.CreationTimestamp.Add(time.Second))
+			w := newRouteWorld(t, api, snaps, a, b)
+			ra := w.reconcile(t, a.Name)
+			rb := w.reconcile(t, b.Name)
+			rb = w.reconcile(t, b.Name) // after a's status is written too
+			if api.creates != 0 || len(api.routes) != 1 || ra.Status.ID != orig.Status.ID {
+				t.Fatalf("%d creates, %d routes, first restore %+v: want the one route kept by the first", api.creates, len(api.routes), ra.Status)
+			}
+			if c := findCondition(rb.Status.Conditions, v1alpha1.ConditionReady); c == nil || c.Reason != ReasonConflict || rb.Status.ID != "" {
+				t.Fatalf("second restore: %+v, want Conflict and no route", rb.Status)
+			}
+		})
+	}
+	t.Run("a copy of a live Route whose create is still pending", func(t *testing.T) {
+		api, snaps, orig := setup(t, true)
+		pending := orig.DeepCopy()
+		pending.Status = v1alpha1.RouteStatus{} // its create's answer, and status, were lost
+		pending.ResourceVersion = ""
+		cp := restoreOf(orig, "uid-2")
+		cp.Name = "r-copy"
+		w := newRouteWorld(t, api, snaps, pending, cp)
+		rc := w.reconcile(t, "r-copy")
+		ro := w.reconcile(t, "r")
+		if c := findCondition(rc.Status.Conditions, v1alpha1.ConditionReady); c == nil || c.Reason != ReasonConflict {
+			t.Fatalf("the copy: %+v, want Conflict", rc.Status)
+		}
+		if api.creates != 0 || len(api.routes) != 1 || ro.Status.ID != orig.Status.ID || ro.Status.Management != v1alpha1.ManagementCreated {
+			t.Fatalf("%d creates, %d routes, original %+v: want its one route found again", api.creates, len(api.routes), ro.Status)
+		}
+	})
+	t.Run("the original's duplicates are deleted, the oldest kept", func(t *testing.T) {
+		api, snaps, orig := setup(t, true)
+		dup := api.add(routeDescription(orig), time.Now().Add(time.Minute)) // a lost create's route
+		r := restoreOf(orig, "uid-2")
+		w := newRouteWorld(t, api, snaps, r)
+		got := w.reconcile(t, r.Name)
+		if got.Status.ID != orig.Status.ID || len(api.routes) != 1 || !slices.Contains(api.deleted, dup) {
+			t.Fatalf("status %+v, routes %v, deleted %v: want %s kept and %s deleted", got.Status, api.routes, api.deleted, orig.Status.ID, dup)
+		}
+	})
+	t.Run("a route re-marked since the marker index was taken is not taken", func(t *testing.T) {
+		api, snaps, orig := setup(t, true)
+		_, at, _ := foreignMarker(restoreOf(orig, "uid-2"))
+		acct, err := mailgun.NewAccount("http://127.0.0.1:1", "k") // the world's account, as the engine resolves it
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids, err := (&routeExternal{api: api, snapshots: snaps}).markedWith(context.Background(), acct, "uid-1", at); err != nil || len(ids) != 1 {
+			t.Fatalf("marker index: %v, %v", ids, err)
+		}
+		rt := api.routes[orig.Status.ID]
+		rt.Description = "x " + routeMarkerOf("uid-9")
+		api.routes[rt.ID] = rt
+		r := restoreOf(orig, "uid-2")
+		w := newRouteWorld(t, api, snaps, r)
+		lists := api.lists
+		got := w.reconcile(t, r.Name)
+		if api.lists != lists {
+			t.Fatalf("%d more list pages: the marker index taken before was not used", api.lists-lists)
+		}
+		if got.Status.ID == orig.Status.ID || api.creates != 1 || api.routes[rt.ID].Description != rt.Description {
+			t.Fatalf("status %+v, %d creates, re-marked route %+v: want a new route and the other left alone", got.Status, api.creates, api.routes[rt.ID])
+		}
+	})
+}
+
+// TestListRoutesAcrossChanges: a route deleted between two pages shifts
+// the offsets; the list starts again rather than miss one, and gives up
+// (to be retried) when the routes keep changing.
+func TestListRoutesAcrossChanges(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		changes int
+		wantErr bool
+	}{
+		{"stable", 0, false},
+		{"one deletion between pages", 1, false},
+		{"changing at every try", 100, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := &fakeRoutes{routes: map[string]mailgun.Route{}, pageCap: 2}
+			for i := range 6 {
+				api.add(routeMarkerOf(types.UID(fmt.Sprintf("u%d", i))), time.Now())
+			}
+			extra := api.add("not ours", time.Now())
+			left := tc.changes
+			api.betweenPages = func(f *fakeRoutes) {
+				if left > 0 {
+					left--
+					if _, ok := f.routes[extra]; ok {
+						delete(f.routes, extra)
+					} else {
+						extra = f.add("not ours", time.Now())
+					}
+				}
+			}
+			x := &routeExternal{api: api}
+			got, err := x.listRoutes(context.Background(), mailgun.Account{}, func(d string) bool { _, ok := markerUID(d); return ok })
+			if tc.wantErr {
+				if !errors.Is(err, errRoutesChanging) {
+					t.Fatalf("err %v, want errRoutesChanging", err)
+				}
+				return
+			}
+			if err != nil || len(got) != 6 {
+				t.Fatalf("%d marked routes, err %v; want all 6", len(got), err)
+			}
+		})
 	}
 }

@@ -261,9 +261,14 @@ func userEditedOwnAnnotations(oldObj, newObj client.Object) bool {
 	_, has := na[CreateStartedAnnotation]
 	if had && !has {
 		// Another object's marker removed: a copy told to make its own
-		// (route_restore.go). The operator never removes one.
+		// (route_restore.go). The operator never removes one. Or a
+		// Route's own marker removed with no external name beside it: the
+		// operator writes the two together once the route's id is known
+		// (unmarkCreate), so this is a user's edit, and the external name
+		// must be written now.
 		_, uid, _ := strings.Cut(ov, " ")
-		return st.CreatePendingSince != nil || types.UID(uid) != newObj.GetUID()
+		return st.CreatePendingSince != nil || types.UID(uid) != newObj.GetUID() ||
+			(statusID(newObj) != "" && na[ExternalNameAnnotation] == "")
 	}
 	return false
 }
@@ -468,6 +473,9 @@ func addIndexes(mgr manager.Manager) error {
 		return names
 	}); err != nil {
 		return fmt.Errorf("cannot index Template by ConfigMap: %w", err)
+	}
+	if err := idx.IndexField(ctx, &v1alpha1.Route{}, indexRouteMarker, routeMarkerIndexValues); err != nil {
+		return fmt.Errorf("cannot index Route by create marker: %w", err)
 	}
 	for _, obj := range managedKinds() {
 		if err := idx.IndexField(ctx, obj, indexClaim, func(o client.Object) []string {

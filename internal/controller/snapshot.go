@@ -91,6 +91,10 @@ func (s *Snapshots) get(ctx context.Context, key snapKey, notBefore time.Time,
 	if s == nil || s.maxAge <= 0 {
 		return nil, errSnapshotOff
 	}
+	if notBefore.After(s.now()) {
+		// No snapshot, not even one fetched now, can be new enough.
+		return nil, errSnapshotTooOld
+	}
 	for {
 		s.mu.Lock()
 		e := s.entries[key]
