@@ -55,6 +55,11 @@ type Engine[T v1alpha1.Managed] struct {
 	// Paused says whether an account is paused by a 429 (the Mailgun
 	// client's PausedUntil); nil: never.
 	Paused func(mailgun.Account) (time.Time, bool)
+	// Fresh reads the API server itself, bypassing the informer cache:
+	// a first sight of an existing Mailgun object is confirmed with it
+	// before it is recorded as Adopted (see confirmFirstSight). nil: not
+	// confirmed (unit tests).
+	Fresh client.Reader
 	// CRDDeleting says whether the kind's CustomResourceDefinition is
 	// being deleted (see crd.go); then nothing is deleted from Mailgun.
 	// nil: never asked (unit tests without a CRD).
@@ -92,10 +97,15 @@ func (e *Engine[T]) finish(ctx context.Context, orig, obj T, out outcome) (ctrl.
 	st := obj.GetManagedStatus()
 	out = settle(out, &orig.GetManagedStatus().Status, e.SyncPeriod, time.Now())
 	setPhase(&st.Status, obj.GetGeneration(), out.phase, out.reason, out.message)
+	// The marker as this reconcile saw it: the answer of the status write
+	// carries the object as the API server has it, which may show a marker
+	// this reconcile never saw (its copy came from a lagging cache), and
+	// the status just written knows nothing of that create.
+	outstanding := markerOutstanding(obj)
 	if err := e.patchStatus(ctx, orig, obj); err != nil {
 		return ctrl.Result{}, err
 	}
-	if st.CreatePendingSince == nil && obj.GetDeletionTimestamp().IsZero() && markerOutstanding(obj) {
+	if st.CreatePendingSince == nil && obj.GetDeletionTimestamp().IsZero() && outstanding {
 		// Status, now written, says no create is pending, yet the marker
 		// is not covered by createdTime: the create it stands for was
 		// resolved another way (an adopted object found again, a create
@@ -146,6 +156,9 @@ func (e *Engine[T]) sync(ctx context.Context, obj T, orig *T) outcome {
 	if !obs.exists {
 		return e.create(ctx, acct, obj, orig)
 	}
+	if err := e.confirmFirstSight(ctx, obj); err != nil {
+		return classify(err, time.Now())
+	}
 	// A pending create that is found is resolved in status (own sets
 	// createdTime). The marker stays until that status is written (see
 	// finish): removed before, a lost status write would leave no record
@@ -165,6 +178,29 @@ func (e *Engine[T]) sync(ctx context.Context, obj T, orig *T) outcome {
 		}
 	}
 	return e.settled(obs)
+}
+
+// confirmFirstSight checks, before an existing Mailgun object is recorded
+// as Adopted, that the object was not read from a cache that lags behind
+// the operator's own create: a reconcile retried right after a create whose
+// status write failed may get the object as it was before its create
+// marker, and would take the object it made for someone else's (Adopted:
+// left in Mailgun when the resource is deleted). One direct read, only on
+// a first sight; a cache that lags is waited for.
+func (e *Engine[T]) confirmFirstSight(ctx context.Context, obj T) error {
+	st := obj.GetManagedStatus()
+	if e.Fresh == nil || st.Management != "" || st.CreatePendingSince != nil {
+		return nil
+	}
+	fresh := e.New()
+	if err := e.Fresh.Get(ctx, client.ObjectKeyFromObject(obj), fresh); err != nil {
+		return fmt.Errorf("cannot read the object before adopting: %w", err)
+	}
+	if fresh.GetResourceVersion() != obj.GetResourceVersion() {
+		return waitError(ReasonProgressing, time.Second, fmt.Errorf(
+			"the cached copy of this object is older than the API server's; looking again before adopting the Mailgun object"))
+	}
+	return nil
 }
 
 // settled is the outcome of an object whose Mailgun object matches the spec.

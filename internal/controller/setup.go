@@ -201,6 +201,7 @@ func newEngine[T v1alpha1.Managed](mgr manager.Manager, accounts *Accounts, o Op
 		Recorder: mgr.GetEventRecorder("mailgun-operator"), SyncPeriod: o.SyncPeriod, CreateGrace: o.CreateGrace,
 		Claims: mgr.GetClient(), NewList: newList, Paused: o.paused}
 	e.CRDDeleting = crdDeletion{reader: mgr.GetAPIReader(), name: crd}.deleting
+	e.Fresh = mgr.GetAPIReader()
 	return e
 }
 
