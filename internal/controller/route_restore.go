@@ -64,18 +64,28 @@ func ownMarker(obj client.Object) bool {
 	return uid != "" && types.UID(uid) == obj.GetUID()
 }
 
-// indexRouteMarker indexes Routes by the UID their create marker names:
-// their own, or, for a restore or a copy, the original's.
+// indexRouteMarker indexes the Routes whose create marker may still decide
+// who keeps a route: a restore or a copy (its marker names the original's
+// UID) and a Route whose own create is pending (its own UID). A Route whose
+// create status records is left out: it claims its route by id in the
+// claims index, and an index value per Route (each one a set of its own)
+// would cost every Route memory for the rare restore. A restored Route
+// keeps the original's marker, so it stays indexed: the next restore of the
+// same original, which no longer finds the route by that marker (it was
+// re-marked), is stopped here.
 const indexRouteMarker = "metadata.annotations.create-started.uid"
 
 // routeMarkerIndexValues is indexRouteMarker's index function.
 func routeMarkerIndexValues(o client.Object) []string {
-	v, ok := o.GetAnnotations()[CreateStartedAnnotation]
+	r, ok := o.(*v1alpha1.Route)
 	if !ok {
 		return nil
 	}
-	if _, uid, _ := strings.Cut(v, " "); uid != "" {
-		return []string{uid}
+	if uid, _, ok := foreignMarker(r); ok {
+		return []string{string(uid)}
+	}
+	if markerOutstanding(r) {
+		return []string{string(r.UID)}
 	}
 	return nil
 }
