@@ -205,6 +205,19 @@ func (w *world) createdSample(file, kind string, obj v1alpha1.Managed) {
 	ExpectWithOffset(1, obj.GetManagedStatus().Management).To(Equal(v1alpha1.ManagementCreated))
 }
 
+// updateSpec reads obj, applies change and updates it, again on a
+// conflict: the operator may write the object (its status) between the
+// read and the update.
+func updateSpec(obj client.Object, change func()) {
+	EventuallyWithOffset(1, func() error {
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+			return err
+		}
+		change()
+		return k8s.Update(ctx, obj)
+	}).Should(Succeed())
+}
+
 // createSecret makes a Secret of one key in the world's namespace.
 func (w *world) createSecret(name, key, value string) *corev1.Secret {
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: w.ns}, StringData: map[string]string{key: value}}

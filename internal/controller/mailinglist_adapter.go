@@ -193,7 +193,7 @@ func (x *listExternal) Create(ctx context.Context, a mailgun.Account, l *v1alpha
 		// Not there a moment ago: made meanwhile, or not shown yet. The
 		// next Observe finds it.
 		return observation{}, waitError(ReasonProgressing, deletionPoll, fmt.Errorf(
-			"Mailgun says list %s exists but did not show it; looking again", s.Address))
+			"Mailgun says list %s exists but did not show it; looking again: %w", s.Address, err))
 	}
 	if err != nil {
 		return observation{}, err

@@ -76,18 +76,16 @@ var _ = Describe("MailingList", func() {
 		Eventually(listView(w, "ops@mg.example.com")).Should(ConsistOf("|ops|readonly|list",
 			`ann@example.com "Ann" map[] subscribed=true`, `zed@example.com "" map[] subscribed=true`))
 
-		get(l)
-		l.Spec.AccessLevel, l.Spec.ReplyPreference = "everyone", "sender"
-		l.Spec.Members = append(l.Spec.Members, v1alpha1.ListMember{Address: "cy@example.com",
-			Vars: &apiextensionsv1.JSON{Raw: []byte(`{"n":1}`)}})
-		Expect(k8s.Update(ctx, l)).To(Succeed())
+		updateSpec(l, func() {
+			l.Spec.AccessLevel, l.Spec.ReplyPreference = "everyone", "sender"
+			l.Spec.Members = append(l.Spec.Members, v1alpha1.ListMember{Address: "cy@example.com",
+				Vars: &apiextensionsv1.JSON{Raw: []byte(`{"n":1}`)}})
+		})
 		Eventually(listView(w, "ops@mg.example.com")).Should(ConsistOf("|ops|everyone|sender",
 			`ann@example.com "Ann" map[] subscribed=true`, `cy@example.com "" map[n:1] subscribed=true`, `zed@example.com "" map[] subscribed=true`))
 		eventuallyReady(l)
 
-		get(l)
-		l.Spec.PruneMembers = true
-		Expect(k8s.Update(ctx, l)).To(Succeed())
+		updateSpec(l, func() { l.Spec.PruneMembers = true })
 		Eventually(listView(w, "ops@mg.example.com")).Should(ConsistOf("|ops|everyone|sender",
 			`ann@example.com "Ann" map[] subscribed=true`, `cy@example.com "" map[n:1] subscribed=true`))
 	})

@@ -326,18 +326,20 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 	(*orig).SetResourceVersion(obj.GetResourceVersion())
 	(*orig).SetFinalizers(obj.GetFinalizers())
 	(*orig).SetAnnotations(obj.GetAnnotations())
-	earlierPending := st.CreatePendingSince != nil
+	earlier := st.CreatePendingSince
 	e.own(obj, creating, nil)
 	st.CreatePendingSince = &metav1.Time{Time: started}
 	obs, err := e.External.Create(ctx, acct, obj)
-	if err != nil && earlierPending && errors.Is(err, mailgun.ErrConflict) && !waitedTooLong(obj, visibilityWait) {
+	if err != nil && earlier != nil && errors.Is(err, mailgun.ErrConflict) && time.Since(earlier.Time) < visibilityWait {
 		// An earlier create of this object had no answer, Observe did
 		// not see the object, and Mailgun now says it exists: most
 		// likely that create made it and reads do not show it yet
 		// (docs/mailgun-api.md, "Eventual consistency"). It stays
 		// pending, so counted as created, until Observe sees it. Taken
 		// as a Conflict, it would be found later as Adopted, and left in
-		// Mailgun when its resource is deleted.
+		// Mailgun when its resource is deleted. The wait counts from the
+		// first create still pending, not from this attempt.
+		st.CreatePendingSince = earlier
 		return outcome{phase: phaseReconciling, reason: ReasonProgressing, requeueAfter: e.CreateGrace,
 			message: "Mailgun says the object exists, most likely made by the earlier create whose answer was lost; waiting for Mailgun to show it"}
 	}

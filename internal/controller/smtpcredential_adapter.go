@@ -210,6 +210,7 @@ func (x *credentialExternal) Create(ctx context.Context, a mailgun.Account, c *v
 	// after Mailgun made the login, the next Observe finds the login with
 	// this password, which Mailgun may refuse to set again
 	// (docs/mailgun-api.md, "Credentials").
+	prevVersion, prevHash := c.Status.PasswordVersion, c.Status.PasswordHash
 	c.Status.Login, c.Status.PasswordVersion, c.Status.PasswordHash = login, rv, hash
 	err = x.api.CreateCredential(ctx, a, c.Spec.Domain, login, string(pwd))
 	if err == nil {
@@ -217,8 +218,10 @@ func (x *credentialExternal) Create(ctx context.Context, a mailgun.Account, c *v
 	}
 	if !postMayHaveCreated(err) {
 		// Nothing was made with this password: a login found later
-		// (adopted, say) must have its password set.
-		c.Status.PasswordVersion, c.Status.PasswordHash = "", ""
+		// (adopted, say) must have its password set. Whatever an earlier
+		// create whose answer was lost sent stays recorded: "already
+		// exists" may be that create's login (the engine waits for it).
+		c.Status.PasswordVersion, c.Status.PasswordHash = prevVersion, prevHash
 	}
 	if errors.Is(err, mailgun.ErrConflict) {
 		if c.Spec.Adopt || c.Status.Management != "" {
@@ -226,7 +229,7 @@ func (x *credentialExternal) Create(ctx context.Context, a mailgun.Account, c *v
 			// is not showing it yet (docs/mailgun-api.md, "Eventual
 			// consistency"). It is adopted once it is listed.
 			return observation{}, waitError(ReasonProgressing, deletionPoll, fmt.Errorf(
-				"Mailgun says login %s exists but does not list it yet; looking again", login))
+				"Mailgun says login %s exists but does not list it yet; looking again: %w", login, err))
 		}
 		return observation{}, stalledError(ReasonConflict, fmt.Errorf(
 			"login %s already exists in Mailgun: set spec.adopt: true to take it over, or choose another login: %w", login, err))

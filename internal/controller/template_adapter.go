@@ -272,7 +272,7 @@ func (x *templateExternal) Create(ctx context.Context, a mailgun.Account, t *v1a
 		// It did not exist a moment ago: someone made it meanwhile, or
 		// Mailgun is not showing it yet. The next Observe finds it.
 		return observation{}, waitError(ReasonProgressing, deletionPoll, fmt.Errorf(
-			"Mailgun says template %s exists but did not show it; looking again", t.Spec.Name))
+			"Mailgun says template %s exists but did not show it; looking again: %w", t.Spec.Name, err))
 	}
 	if err != nil {
 		return observation{}, domainMissing(err, t.Spec.Domain)
