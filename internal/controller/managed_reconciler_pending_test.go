@@ -136,9 +136,9 @@ func (f *fakeRoutes) DeleteRoute(_ context.Context, _ mailgun.Account, id string
 	return nil
 }
 
-// fakeEngine is a route engine over a fake API server holding route, an
-// account and its Secret.
-func fakeEngine(t *testing.T, api *fakeRoutes, route *v1alpha1.Route, extra ...client.Object) (*Engine[*v1alpha1.Route], client.Client, *events.FakeRecorder) {
+// unitScheme has the operator's kinds and core/v1: what the engine's unit
+// tests put in their fake API servers.
+func unitScheme(t *testing.T) *runtime.Scheme {
 	t.Helper()
 	scheme := runtime.NewScheme()
 	if err := v1alpha1.AddToScheme(scheme); err != nil {
@@ -147,6 +147,14 @@ func fakeEngine(t *testing.T, api *fakeRoutes, route *v1alpha1.Route, extra ...c
 	if err := corev1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
+	return scheme
+}
+
+// fakeEngine is a route engine over a fake API server holding route, an
+// account and its Secret.
+func fakeEngine(t *testing.T, api *fakeRoutes, route *v1alpha1.Route, extra ...client.Object) (*Engine[*v1alpha1.Route], client.Client, *events.FakeRecorder) {
+	t.Helper()
+	scheme := unitScheme(t)
 	objs := append([]client.Object{route,
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "key", Namespace: "ns"}, Data: map[string][]byte{"api-key": []byte("k")}},
 		&v1alpha1.MailgunAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "ns"},

@@ -7,7 +7,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -22,13 +21,7 @@ import (
 // object from before the previous reconcile recorded its create. That
 // reconcile must not post a second route.
 func TestStaleCacheNeverCreatesTwice(t *testing.T) {
-	scheme := runtime.NewScheme()
-	if err := v1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	if err := corev1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
+	scheme := unitScheme(t)
 	route := &v1alpha1.Route{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "ns", UID: "uid-1"},
 		Spec: v1alpha1.RouteSpec{Expression: "catch_all()", Actions: []v1alpha1.RouteAction{"stop()"}}}
 	objs := []client.Object{
@@ -116,13 +109,7 @@ func (x *namedExternal) Identity(r *v1alpha1.Route) string { return r.Name }
 func TestStaleCacheNeverAdoptsOwnCreate(t *testing.T) {
 	for _, confirm := range []bool{true, false} {
 		t.Run(map[bool]string{true: "confirmed by a direct read", false: "without the direct read"}[confirm], func(t *testing.T) {
-			scheme := runtime.NewScheme()
-			if err := v1alpha1.AddToScheme(scheme); err != nil {
-				t.Fatal(err)
-			}
-			if err := corev1.AddToScheme(scheme); err != nil {
-				t.Fatal(err)
-			}
+			scheme := unitScheme(t)
 			base := fake.NewClientBuilder().WithScheme(scheme).WithObjects(testRoute(),
 				&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "key", Namespace: "ns"}, Data: map[string][]byte{"api-key": []byte("k")}},
 				&v1alpha1.MailgunAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "ns"},

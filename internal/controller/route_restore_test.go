@@ -12,7 +12,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -35,13 +34,7 @@ type routeWorld struct {
 
 func newRouteWorld(t *testing.T, api *fakeRoutes, snaps *Snapshots, objs ...client.Object) *routeWorld {
 	t.Helper()
-	scheme := runtime.NewScheme()
-	if err := v1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	if err := corev1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
+	scheme := unitScheme(t)
 	w := &routeWorld{api: api}
 	count := func() { w.writes.Add(1) }
 	objs = append(objs,
