@@ -467,16 +467,35 @@ func pendingFromMarker(obj v1alpha1.Managed) {
 	}
 }
 
+// markerUIDOf is the UID obj's create marker names, "" without one.
+func markerUIDOf(obj metav1.Object) types.UID {
+	_, uid, _ := strings.Cut(obj.GetAnnotations()[CreateStartedAnnotation], " ")
+	return types.UID(uid)
+}
+
+// createMarker reads obj's create marker: when the create began and for
+// which object's UID.
+func createMarker(obj metav1.Object) (time.Time, types.UID, bool) {
+	uid := markerUIDOf(obj)
+	at, _, _ := strings.Cut(obj.GetAnnotations()[CreateStartedAnnotation], " ")
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if err != nil || uid == "" {
+		return time.Time{}, "", false
+	}
+	return t, uid, true
+}
+
+// ownMarker says whether obj carries its own create marker.
+func ownMarker(obj metav1.Object) bool {
+	uid := markerUIDOf(obj)
+	return uid != "" && uid == obj.GetUID()
+}
+
 // outstandingMarker returns the time of obj's own create marker when status
 // does not show that create as done.
 func outstandingMarker(obj v1alpha1.Managed) (time.Time, bool) {
-	v, ok := obj.GetAnnotations()[CreateStartedAnnotation]
-	if !ok {
-		return time.Time{}, false
-	}
-	at, uid, _ := strings.Cut(v, " ")
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if err != nil || uid != string(obj.GetUID()) {
+	t, uid, ok := createMarker(obj)
+	if !ok || uid != obj.GetUID() {
 		// Another object's marker (a copy, a restore: its identity comes
 		// from the external-name annotation), or not ours.
 		return time.Time{}, false

@@ -90,7 +90,12 @@ func (x *routeExternal) Observe(ctx context.Context, a mailgun.Account, r *v1alp
 		return x.observed(r, *found), nil
 	}
 	if x.snapshots.usable(&r.Status.ManagedStatus) {
-		snap, err := x.snapshots.routes(ctx, x.api, a, x.snapshots.notBefore(r, &r.Status.ManagedStatus))
+		snap, err := x.snapshots.routes(ctx, a, x.snapshots.notBefore(r, &r.Status.ManagedStatus), func(ctx context.Context) ([]mailgun.Route, error) {
+			// One pass: a route a concurrent change hid from it is only
+			// missing from the snapshot, and read by itself.
+			all, _, err := x.listRoutesOnce(ctx, a, func(string) bool { return true })
+			return all, err
+		})
 		if fp, ok := snap[id]; err == nil && ok &&
 			fp == routeFingerprint(int(r.Spec.Priority), r.Spec.Expression, routeDescription(r), routeActions(r)) {
 			r.Status.ID = id
@@ -193,16 +198,18 @@ func (x *routeExternal) listRoutes(ctx context.Context, a mailgun.Account, match
 // errRoutesChanging is retried with the work queue's backoff (classify).
 var errRoutesChanging = errors.New("the account's routes changed while they were listed, three times running; listing again later")
 
+// listRoutesOnce is one pass through the pages; stable is false when the
+// total changed between pages.
 func (x *routeExternal) listRoutesOnce(ctx context.Context, a mailgun.Account, match func(desc string) bool) ([]mailgun.Route, bool, error) {
 	var out []mailgun.Route
-	total := -1
+	total, stable := -1, true
 	for skip := 0; ; {
 		page, err := x.api.ListRoutes(ctx, a, mailgun.ListOptions{Skip: skip, Limit: routeListPage})
 		if err != nil {
 			return nil, false, err
 		}
 		if total >= 0 && page.TotalCount != total {
-			return nil, false, nil
+			stable = false // the pages may have skipped a route
 		}
 		total = page.TotalCount
 		for _, rt := range page.Items {
@@ -212,7 +219,7 @@ func (x *routeExternal) listRoutesOnce(ctx context.Context, a mailgun.Account, m
 		}
 		skip += len(page.Items)
 		if len(page.Items) == 0 || skip >= page.TotalCount {
-			return out, true, nil
+			return out, stable, nil
 		}
 	}
 }

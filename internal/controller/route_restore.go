@@ -29,9 +29,11 @@ import (
 // annotation, and its description then gets the new UID's marker.
 //
 // A copy of a live Route carries the same marker. It never takes the
-// original's route: the route found is checked against the claims index
-// first, and the original, which claims it by id, wins (Stalled Conflict
-// for the copy, as for a copy carrying the external-name annotation).
+// original's route: the original (alive, even with its create pending) or
+// another restore of it that claims first stops it (indexRouteMarker), and
+// so does any Route that claims the route found by id (the claims index):
+// Stalled Conflict for the copy, as for a copy carrying the external-name
+// annotation.
 
 // routeMarkerIndex is an account's routes that carry an operator marker,
 // by the UID in it, oldest first; one list serves every restored Route of
@@ -42,26 +44,11 @@ type routeMarkerIndex map[types.UID][]string
 // foreignMarker returns the UID and time of r's create marker when it
 // names another object: r is a restore or a copy of that object.
 func foreignMarker(r *v1alpha1.Route) (types.UID, time.Time, bool) {
-	v, ok := r.GetAnnotations()[CreateStartedAnnotation]
-	if !ok {
+	t, uid, ok := createMarker(r)
+	if !ok || uid == r.GetUID() {
 		return "", time.Time{}, false
 	}
-	at, uid, _ := strings.Cut(v, " ")
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if err != nil || uid == "" || types.UID(uid) == r.GetUID() {
-		return "", time.Time{}, false
-	}
-	return types.UID(uid), t, true
-}
-
-// ownMarker says whether obj carries its own create marker.
-func ownMarker(obj client.Object) bool {
-	v, ok := obj.GetAnnotations()[CreateStartedAnnotation]
-	if !ok {
-		return false
-	}
-	_, uid, _ := strings.Cut(v, " ")
-	return uid != "" && types.UID(uid) == obj.GetUID()
+	return uid, t, true
 }
 
 // indexRouteMarker indexes the Routes whose create marker may still decide

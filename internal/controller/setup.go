@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -12,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -258,7 +256,7 @@ func userEditedOwnAnnotations(oldObj, newObj client.Object) bool {
 			return true
 		}
 	}
-	ov, had := oa[CreateStartedAnnotation]
+	_, had := oa[CreateStartedAnnotation]
 	_, has := na[CreateStartedAnnotation]
 	if had && !has {
 		// Another object's marker removed: a copy told to make its own
@@ -267,8 +265,7 @@ func userEditedOwnAnnotations(oldObj, newObj client.Object) bool {
 		// operator writes the two together once the route's id is known
 		// (unmarkCreate), so this is a user's edit, and the external name
 		// must be written now.
-		_, uid, _ := strings.Cut(ov, " ")
-		return st.CreatePendingSince != nil || types.UID(uid) != newObj.GetUID() ||
+		return st.CreatePendingSince != nil || !ownMarker(oldObj) ||
 			(statusID(newObj) != "" && na[ExternalNameAnnotation] == "")
 	}
 	return false

@@ -286,24 +286,20 @@ func routeFingerprint(priority int, expression, description string, actions []st
 	return h.Sum64()
 }
 
-// routes returns the account's routes from a snapshot, paging through
-// GET /v3/routes as findByMarker does (docs/mailgun-api.md, "Paging").
-func (s *Snapshots) routes(ctx context.Context, api routeAPI, a mailgun.Account, notBefore time.Time) (routeSnapshot, error) {
+// routes returns the account's routes from a snapshot; list pages through
+// GET /v3/routes (routeExternal.listRoutes, docs/mailgun-api.md "Paging").
+func (s *Snapshots) routes(ctx context.Context, a mailgun.Account, notBefore time.Time,
+	list func(context.Context) ([]mailgun.Route, error)) (routeSnapshot, error) {
 	v, err := s.get(ctx, snapKey{acct: a, list: "routes"}, notBefore, func(ctx context.Context) (any, error) {
-		out := routeSnapshot{}
-		for skip := 0; ; {
-			page, err := api.ListRoutes(ctx, a, mailgun.ListOptions{Skip: skip, Limit: routeListPage})
-			if err != nil {
-				return nil, fmt.Errorf("cannot list routes: %w", err)
-			}
-			for _, rt := range page.Items {
-				out[rt.ID] = routeFingerprint(rt.Priority, rt.Expression, rt.Description, rt.Actions)
-			}
-			skip += len(page.Items)
-			if len(page.Items) == 0 || skip >= page.TotalCount {
-				return out, nil
-			}
+		all, err := list(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("cannot list routes: %w", err)
 		}
+		out := make(routeSnapshot, len(all))
+		for _, rt := range all {
+			out[rt.ID] = routeFingerprint(rt.Priority, rt.Expression, rt.Description, rt.Actions)
+		}
+		return out, nil
 	})
 	if err != nil {
 		return nil, err
