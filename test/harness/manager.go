@@ -18,9 +18,16 @@ var EmulatorFlags = []string{"--mailgun-allowed-hosts=127.0.0.1", "--mailgun-all
 // added to the defaults (which include EmulatorFlags; a later flag wins), and
 // waits until it has started its controllers.
 func StartManager(ctx context.Context, cp *ControlPlane, bin, name string, args []string, echo io.Writer) (*Process, error) {
+	return StartManagerWithEnv(ctx, cp, bin, name, args, nil, echo)
+}
+
+// StartManagerWithEnv is StartManager with variables (K=V) added to the
+// manager's environment only (GOGC, say, which the API server and etcd must
+// not get too).
+func StartManagerWithEnv(ctx context.Context, cp *ControlPlane, bin, name string, args, env []string, echo io.Writer) (*Process, error) {
 	all := append([]string{"--health-probe-bind-address=0", "--metrics-bind-address=0"}, EmulatorFlags...)
 	all = append(all, args...)
-	p, err := Start(name, bin, all, []string{"KUBECONFIG=" + cp.Kubeconfig}, echo)
+	p, err := Start(name, bin, all, append([]string{"KUBECONFIG=" + cp.Kubeconfig}, env...), echo)
 	if err != nil {
 		return nil, err
 	}
