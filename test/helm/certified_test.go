@@ -35,7 +35,7 @@ func TestCertifiedValues(t *testing.T) {
 	if c.Args[len(c.Args)-1] != "--enable-http2" {
 		t.Errorf("args %q: extraArgs should come last, so that they win", c.Args)
 	}
-	wantEnv := []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: "200MiB"},
+	wantEnv := []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: "200MiB"}, {Name: "GOGC", Value: "50"},
 		{Name: "HTTPS_PROXY", Value: "http://proxy.example:3128"}, {Name: "SSL_CERT_DIR", Value: "/etc/proxy-ca"}}
 	if !reflect.DeepEqual(c.Env, wantEnv) {
 		t.Errorf("env %+v, want %+v", c.Env, wantEnv)
@@ -134,6 +134,33 @@ func TestPodDisruptionBudgetOnlyWithReplicas(t *testing.T) {
 			if strings.HasPrefix(name, "PodDisruptionBudget/") {
 				t.Errorf("values %v render %s", v, name)
 			}
+		}
+	}
+}
+
+// TestGoGC: GOGC is 50 unless goGC says otherwise; "" sets none (Go's
+// default), and then extraEnv may carry one.
+func TestGoGC(t *testing.T) {
+	for _, c := range []struct {
+		values map[string]any
+		want   []string // the GOGC variables, in order
+	}{
+		{nil, []string{"50"}},
+		{map[string]any{"goGC": "100"}, []string{"100"}},
+		{map[string]any{"goGC": "off", "goMemLimit": "200MiB"}, []string{"off"}},
+		{map[string]any{"goGC": ""}, nil},
+		{map[string]any{"goGC": "", "extraEnv": []any{map[string]any{"name": "GOGC", "value": "25"}}}, []string{"25"}},
+	} {
+		var d appsv1.Deployment
+		render(t, release{name: "mailgun-operator", namespace: "x", values: c.values}).find(t, "Deployment", "mailgun-operator-controller-manager", &d)
+		var got []string
+		for _, e := range d.Spec.Template.Spec.Containers[0].Env {
+			if e.Name == "GOGC" {
+				got = append(got, e.Value)
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("values %v: GOGC %q, want %q", c.values, got, c.want)
 		}
 	}
 }

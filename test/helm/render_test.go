@@ -333,6 +333,9 @@ func TestTemplateRefusesContradictions(t *testing.T) {
 		{"a ServiceMonitor that cannot verify the self-signed certificate", map[string]any{
 			"metrics": map[string]any{"serviceMonitor": map[string]any{"enabled": true}},
 		}, "the ServiceMonitor cannot verify the manager's self-signed metrics certificate"},
+		{"GOGC twice", map[string]any{
+			"extraEnv": []any{map[string]any{"name": "GOGC", "value": "200"}},
+		}, "GOGC is in extraEnv and goGC is set"},
 		{"GOMEMLIMIT twice", map[string]any{
 			"extraEnv": []any{map[string]any{"name": "GOMEMLIMIT", "value": "100MiB"}},
 		}, "GOMEMLIMIT is in extraEnv and goMemLimit is set"},
@@ -563,8 +566,8 @@ func TestDefaultValues(t *testing.T) {
 	if c.Resources.Limits.Memory().String() != "256Mi" || c.Resources.Requests.Cpu().String() != "10m" {
 		t.Errorf("resources %v", c.Resources)
 	}
-	// goMemLimit auto: 90% of the 256Mi limit, in bytes.
-	if want := []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: "241591910"}}; !reflect.DeepEqual(c.Env, want) {
+	// goMemLimit auto: 90% of the 256Mi limit, in bytes; goGC 50.
+	if want := []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: "241591910"}, {Name: "GOGC", Value: "50"}}; !reflect.DeepEqual(c.Env, want) {
 		t.Errorf("env %+v, want %+v", c.Env, want)
 	}
 	if len(c.VolumeMounts) != 0 || len(d.Spec.Template.Spec.Volumes) != 0 {

@@ -95,6 +95,9 @@ fail with these messages.
 {{- if and (eq (toString .name) "GOMEMLIMIT") $.Values.goMemLimit }}
 {{- fail "GOMEMLIMIT is in extraEnv and goMemLimit is set: set goMemLimit to \"\" to use yours" }}
 {{- end }}
+{{- if and (eq (toString .name) "GOGC") $.Values.goGC }}
+{{- fail "GOGC is in extraEnv and goGC is set: set goGC to \"\" to use yours" }}
+{{- end }}
 {{- end }}
 {{- if .Values.leaderElection.enabled }}
 {{- $lease := include "mailgun-operator.seconds" .Values.leaderElection.leaseDuration | float64 }}
