@@ -77,6 +77,16 @@ type ManagedStatus struct {
 	// across a restart of the operator.
 	// +optional
 	CreatedTime *metav1.Time `json:"createdTime,omitempty"`
+
+	// createConflictSince is set when a create is answered that the object
+	// already exists while reads do not show it (Mailgun is eventually
+	// consistent). The operator then only reads, and sends no create, until
+	// Mailgun shows the object or 10 minutes have passed since this time
+	// (since the earlier create still pending, when there is one: most
+	// likely the one that made the object); then one more create decides.
+	// It is cleared when the object is seen or made.
+	// +optional
+	CreateConflictSince *metav1.Time `json:"createConflictSince,omitempty"`
 }
 
 // EffectiveDeletionPolicy is what happens on deletion: the spec's policy if

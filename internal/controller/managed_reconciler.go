@@ -10,7 +10,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
@@ -241,12 +240,15 @@ func (e *Engine[T]) own(obj T, ev ownershipEvent, err error) {
 		st.CreatedTime = &now
 		st.Management = v1alpha1.ManagementCreated
 		st.CreatePendingSince = nil
+		st.CreateConflictSince = nil
 		e.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Created", "Create", "created the object in Mailgun")
 	case createFailed:
 		if !postMayHaveCreated(err) {
 			st.CreatePendingSince = nil
 		}
 	case found:
+		// Seen: any wait for Mailgun to show it is over.
+		st.CreateConflictSince = nil
 		switch {
 		case st.CreatePendingSince != nil && st.Management == v1alpha1.ManagementAdopted:
 			// An adopted object that read as gone for a moment, then a
@@ -303,6 +305,13 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 		return outcome{phase: phaseReconciling, reason: ReasonProgressing, requeueAfter: wait,
 			message: "waiting for Mailgun to show the object it just created"}
 	}
+	if left, ok := visibilityLeft(st); ok {
+		// A create was told the object exists and reads do not show it:
+		// Observe, which ran above, is all this reconcile does. Another
+		// POST would only hear "already exists" again, against Mailgun's
+		// rate limit.
+		return e.awaitVisibility(obj, left)
+	}
 	if e.Paused != nil {
 		// The create would fail at once: no marker write for it.
 		if until, paused := e.Paused(acct); paused {
@@ -330,30 +339,11 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 	e.own(obj, creating, nil)
 	st.CreatePendingSince = &metav1.Time{Time: started}
 	obs, err := e.External.Create(ctx, acct, obj)
-	if err != nil && earlier != nil && errors.Is(err, mailgun.ErrConflict) && time.Since(earlier.Time) < visibilityWait {
-		// An earlier create of this object had no answer, Observe did
-		// not see the object, and Mailgun now says it exists: most
-		// likely that create made it and reads do not show it yet
-		// (docs/mailgun-api.md, "Eventual consistency"). It stays
-		// pending, so counted as created, until Observe sees it. Taken
-		// as a Conflict, it would be found later as Adopted, and left in
-		// Mailgun when its resource is deleted. The wait counts from the
-		// first create still pending, not from this attempt.
-		st.CreatePendingSince = earlier
-		return outcome{phase: phaseReconciling, reason: ReasonProgressing, requeueAfter: e.CreateGrace,
-			message: "Mailgun says the object exists, most likely made by the earlier create whose answer was lost; waiting for Mailgun to show it"}
+	if err != nil && errors.Is(err, mailgun.ErrConflict) {
+		return e.conflict(ctx, obj, orig, earlier, err)
 	}
 	if err != nil {
-		e.own(obj, createFailed, err)
-		if st.CreatePendingSince == nil {
-			// Nothing was made: the marker goes, or every later
-			// reconcile would take the create as pending. Should this
-			// write fail, it is: a marker search and a wait, never a
-			// second object.
-			if uerr := e.unmarkCreate(ctx, obj, orig); uerr != nil {
-				logf.FromContext(ctx).V(1).Info("cannot remove the create marker", "error", uerr.Error())
-			}
-		}
+		e.createFailed(ctx, obj, orig, err)
 		return classify(err, time.Now())
 	}
 	// The identity is recorded before the create counts as done: should
@@ -376,12 +366,124 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 // nothing, and the name be someone else's).
 const visibilityWait = 10 * time.Minute
 
-// waitedTooLong reports whether the object has been Reconciling for
-// longer than limit: the Reconciling condition's lastTransitionTime is when
-// the current wait began, and it survives restarts.
-func waitedTooLong(obj v1alpha1.Managed, limit time.Duration) bool {
-	c := meta.FindStatusCondition(obj.GetManagedStatus().Conditions, v1alpha1.ConditionReconciling)
-	return c != nil && c.Status == metav1.ConditionTrue && time.Since(c.LastTransitionTime.Time) > limit
+// conflictAdopter is the one thing a kind tells the engine about "already
+// exists": whether it takes over an object of that name that it did not
+// make once reads show it (a list, a template, a login with spec.adopt),
+// so that such a conflict is waited for. Kinds without it, or answering
+// false, stop at once on the name of someone else (a domain: most likely
+// held by another Mailgun account, which reads never show).
+type conflictAdopter[T any] interface {
+	adoptsOnConflict(obj T) bool
+}
+
+func (e *Engine[T]) adoptsOnConflict(obj T) bool {
+	a, ok := e.External.(conflictAdopter[T])
+	return ok && a.adoptsOnConflict(obj)
+}
+
+// conflict is the one rule for a create answered "already exists" while
+// Observe, just before, did not see the object (docs/mailgun-api.md,
+// "Eventual consistency": reads may lag writes). earlier is the create that
+// was pending before this one, if any. Three cases, for every kind:
+//
+//   - an earlier create of ours had no answer: most likely it made the
+//     object. It stays pending, so counted as created (deleted with the
+//     resource, found as Created, never Adopted), and the wait counts from
+//     that create.
+//   - this resource has seen the object before (Created or Adopted) and it
+//     now reads missing: Mailgun is not showing it, or it moved away (a
+//     domain to another account). The wait counts from now.
+//   - a name never seen: the kind's outcome. A kind that adopts on
+//     conflict waits for the object to show, then adopts it; the others
+//     stop at once with a Conflict.
+//
+// A wait is recorded in status (createConflictSince, so it holds across
+// restarts) and, while it lasts, create() sends nothing: Observe alone
+// resolves it when Mailgun shows the object. Once it is over, one more
+// create decides: made, or "already exists" again, which is then a
+// Conflict for the user (and no longer a create of ours: a later sight of
+// the object is not counted as created, since the name may be someone
+// else's and deleting it with the resource would be worse than leaving it).
+func (e *Engine[T]) conflict(ctx context.Context, obj T, orig *T, earlier *metav1.Time, err error) outcome {
+	st := obj.GetManagedStatus()
+	since := st.CreateConflictSince
+	decided := since != nil // a wait ran out: this was the one more create
+	if !decided {
+		switch {
+		case earlier != nil:
+			since = earlier
+		case st.Management != "" || e.adoptsOnConflict(obj):
+			since = &metav1.Time{Time: time.Now()}
+		}
+	}
+	st.CreateConflictSince = since
+	if since != nil && !decided && time.Since(since.Time) < visibilityWait {
+		if earlier != nil {
+			// The marker stays (this create's, newer: a restore without
+			// status waits from it, longer, never shorter).
+			st.CreatePendingSince = earlier
+		} else {
+			e.createFailed(ctx, obj, orig, err)
+		}
+		return e.awaitVisibility(obj, visibilityWait-time.Since(since.Time))
+	}
+	e.createFailed(ctx, obj, orig, err)
+	if since == nil {
+		return classify(err, time.Now())
+	}
+	return classify(stalledError(ReasonConflict, fmt.Errorf(
+		"Mailgun says %s already exists but has not shown it in %s of looking: it may be held by another Mailgun account or "+
+			"made by someone else; delete it there or choose another name (the operator keeps checking, and takes it once Mailgun shows it "+
+			"if this resource may: created, adopted or spec.adopt): %w",
+		e.External.Identity(obj), visibilityWait, err)), time.Now())
+}
+
+// createFailed records a create that failed with err. When it made
+// nothing (any answer but a transient failure: "already exists" among
+// them), the marker goes, or every later reconcile would take the create
+// as pending. Should that write fail, it is: a marker search and a wait,
+// never a second object.
+func (e *Engine[T]) createFailed(ctx context.Context, obj T, orig *T, err error) {
+	e.own(obj, createFailed, err)
+	if obj.GetManagedStatus().CreatePendingSince != nil {
+		return
+	}
+	if uerr := e.unmarkCreate(ctx, obj, orig); uerr != nil {
+		logf.FromContext(ctx).V(1).Info("cannot remove the create marker", "error", uerr.Error())
+	}
+}
+
+// visibilityLeft is how long the current wait for an object Mailgun says
+// exists still lasts (see conflict); ok is false when there is none, or it
+// is over.
+func visibilityLeft(st *v1alpha1.ManagedStatus) (time.Duration, bool) {
+	if st.CreateConflictSince == nil {
+		return 0, false
+	}
+	left := visibilityWait - time.Since(st.CreateConflictSince.Time)
+	return left, left > 0
+}
+
+// awaitVisibility is the outcome of a reconcile in that wait: Reconciling,
+// looking again after the create grace (or when the wait ends, if sooner).
+func (e *Engine[T]) awaitVisibility(obj T, left time.Duration) outcome {
+	st := obj.GetManagedStatus()
+	after := max(e.CreateGrace, time.Second)
+	if left > 0 && left < after {
+		after = left
+	}
+	var msg string
+	switch {
+	case st.CreatePendingSince != nil:
+		msg = "Mailgun says the object exists, most likely made by the earlier create whose answer was lost; waiting for Mailgun to show it, without creating again"
+	case st.Management != "":
+		msg = "Mailgun says the object exists but does not show it; looking again, without creating, for up to " + visibilityWait.String() +
+			" (if this lasts, check that it is still in this Mailgun account)"
+	default:
+		msg = "Mailgun says the object exists but does not show it yet; looking again, without creating, for up to " + visibilityWait.String() +
+			", and taking it over once Mailgun shows it"
+	}
+	return outcome{phase: phaseReconciling, reason: ReasonProgressing, requeueAfter: after, message: msg}
 }
 
 // CreateStartedAnnotation is the write-ahead marker of a create: when the

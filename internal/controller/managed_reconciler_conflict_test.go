@@ -107,6 +107,10 @@ func TestConflictAfterLostCreate(t *testing.T) {
 			if got := get(); api.creates != 2 || got.Status.CreatePendingSince == nil {
 				t.Fatalf("%d creates, pending %v: want the second POST, and the first create still pending", api.creates, got.Status.CreatePendingSince)
 			}
+			_, _ = e.Reconcile(context.Background(), req) // still hidden: observed, not posted again
+			if api.creates != 2 {
+				t.Fatalf("%d creates: a reconcile in the wait posted again", api.creates)
+			}
 			api.hidden = false
 			_, _ = e.Reconcile(context.Background(), req)
 			if got := get(); got.Status.Management != v1alpha1.ManagementCreated {
