@@ -407,8 +407,14 @@ func (e *Engine[T]) adoptsOnConflict(obj T) bool {
 func (e *Engine[T]) conflict(ctx context.Context, obj T, orig *T, earlier *metav1.Time, err error) outcome {
 	st := obj.GetManagedStatus()
 	since := st.CreateConflictSince
-	decided := since != nil // a wait ran out: this was the one more create
+	// A wait ran out (create() posts only then): this was the one more
+	// create, unless a create of ours began after that wait did and had no
+	// answer (the one more create itself, say, cut short after Mailgun made
+	// the object): then the object may be that create's, and a new wait
+	// counts from it.
+	decided := since != nil && (earlier == nil || !earlier.After(since.Time))
 	if !decided {
+		since = nil
 		switch {
 		case earlier != nil:
 			since = earlier

@@ -140,8 +140,12 @@ func newConflictRig[T v1alpha1.Managed](t *testing.T, obj T, newObj func() T, ex
 		&v1alpha1.MailgunAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "ns"},
 			Spec: v1alpha1.MailgunAccountSpec{APIBaseURL: "http://127.0.0.1:1", APIKeySecretRef: v1alpha1.APIKeySecretReference{Name: "key"}}},
 	).WithStatusSubresource(obj).Build()
-	e := &Engine[T]{Client: c, Accounts: &Accounts{Cached: c, Secrets: Secrets{Cached: c, Direct: c}, Policy: testPolicy},
-		External: ext(c), New: newObj, Recorder: &events.FakeRecorder{}, SyncPeriod: time.Minute, CreateGrace: time.Nanosecond, Fresh: c}
+	// A new engine and adapter for every reconcile, as after a restart:
+	// nothing of a wait may live in memory.
+	engine := func() *Engine[T] {
+		return &Engine[T]{Client: c, Accounts: &Accounts{Cached: c, Secrets: Secrets{Cached: c, Direct: c}, Policy: testPolicy},
+			External: ext(c), New: newObj, Recorder: &events.FakeRecorder{}, SyncPeriod: time.Minute, CreateGrace: time.Nanosecond, Fresh: c}
+	}
 	key := client.ObjectKeyFromObject(obj)
 	get := func() T {
 		got := newObj()
@@ -151,7 +155,7 @@ func newConflictRig[T v1alpha1.Managed](t *testing.T, obj T, newObj func() T, ex
 		return got
 	}
 	return conflictRig{
-		reconcile: func() { _, _ = e.Reconcile(context.Background(), ctrl.Request{NamespacedName: key}) },
+		reconcile: func() { _, _ = engine().Reconcile(context.Background(), ctrl.Request{NamespacedName: key}) },
 		status:    func() v1alpha1.ManagedStatus { return *get().GetManagedStatus() },
 		backdate: func(d time.Duration) {
 			got := get()
@@ -350,5 +354,36 @@ func TestCreateConflictRule(t *testing.T) {
 				})
 			})
 		}
+	}
+}
+
+// TestConflictDecidingCreateLost: when the wait is over, the one more
+// create may itself make the object (the name freed meanwhile) and lose its
+// answer. The "already exists" that follows is then most likely that
+// create's object: a new wait, counted from it, and the object Created once
+// shown, not a Conflict (nor, later, Adopted).
+func TestConflictDecidingCreateLost(t *testing.T) {
+	for _, kind := range conflictKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			h := &hider{exists: true, hidden: true}
+			rig := kind.build(t, h, true, false)
+			rig.reconcile() // "already exists" for an object seen before: the wait
+			rig.backdate(visibilityWait + time.Second)
+			h.exists, h.loseNext = false, true // gone meanwhile; the next create makes it, its answer lost
+			rig.reconcile()                    // the one more create: a 503
+			rig.reconcile()                    // hidden; the next create hears "already exists"
+			st := rig.status()
+			if h.creates != 3 || readyOf(st) != "False/"+ReasonProgressing || st.CreatePendingSince == nil {
+				t.Fatalf("%d POSTs, Ready %s, createPendingSince %v: want 3, and a new wait on the lost create",
+					h.creates, readyOf(st), st.CreatePendingSince)
+			}
+			rig.reconcile()
+			h.hidden = false
+			rig.reconcile()
+			st = rig.status()
+			if h.creates != 3 || st.Management != v1alpha1.ManagementCreated || readyOf(st) != "True/"+ReasonSucceeded {
+				t.Fatalf("%d POSTs, management %q, Ready %s: want 3, Created, Ready", h.creates, st.Management, readyOf(st))
+			}
+		})
 	}
 }
