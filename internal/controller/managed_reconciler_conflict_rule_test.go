@@ -123,6 +123,24 @@ func (f hiddenLogin) UpdateCredential(context.Context, mailgun.Account, string, 
 	return nil
 }
 
+type hiddenWebhook struct {
+	webhookAPI
+	*hider
+}
+
+func (f hiddenWebhook) ListWebhooks(context.Context, mailgun.Account, string) (mailgun.Webhooks, error) {
+	var all mailgun.Webhooks
+	if f.read(mailgun.OpListWebhooks) == nil {
+		ev, _ := mailgun.ParseEvent("clicked")
+		all[ev] = []string{"https://hooks.example.com/c"}
+	}
+	return all, nil
+}
+
+func (f hiddenWebhook) CreateWebhook(context.Context, mailgun.Account, string, mailgun.Event, []string) error {
+	return f.create(mailgun.OpCreateWebhook)
+}
+
 // conflictRig drives one resource of any kind through the engine.
 type conflictRig struct {
 	reconcile func()
@@ -215,6 +233,13 @@ var conflictKinds = []struct {
 				return &credentialExternal{api: hiddenLogin{hider: h, login: "bob@mg.example.com"}, secrets: Secrets{Cached: c, Direct: c}}
 			})
 	}},
+	{"Webhook", func(t *testing.T, h *hider, seen, _ bool) conflictRig {
+		w := &v1alpha1.Webhook{ObjectMeta: metav1.ObjectMeta{Name: "w", Namespace: "ns", UID: "uid-w"},
+			Spec: v1alpha1.WebhookSpec{Domain: "mg.example.com", Event: "clicked", URLs: []v1alpha1.WebhookURL{"https://hooks.example.com/c"}}}
+		seenBefore(&w.Status.ManagedStatus, seen)
+		return newConflictRig(t, w, func() *v1alpha1.Webhook { return &v1alpha1.Webhook{} },
+			func(client.Client) external[*v1alpha1.Webhook] { return &webhookExternal{api: hiddenWebhook{hider: h}} })
+	}},
 }
 
 // seenBefore gives st the record of an object this resource made an hour ago.
@@ -264,6 +289,7 @@ func TestCreateConflictRule(t *testing.T) {
 		"MailingList":    {lost, seen, takenAdopt},
 		"Template":       {lost, seen, takenAdopt},
 		"SMTPCredential": {lost, seen, taken},
+		"Webhook":        {lost, seen, taken},
 	}
 	loginAdopt := takenAdopt
 	loginAdopt.name, loginAdopt.adopt = "(c) someone else's, never seen, spec.adopt", true
