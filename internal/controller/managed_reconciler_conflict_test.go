@@ -57,11 +57,12 @@ func (f *hiddenLists) DeleteMember(context.Context, mailgun.Account, string, str
 // TestConflictAfterLostCreate: a create's answer is lost after Mailgun
 // made the object, reads hide it, and the next create hears "already
 // exists". The object is the operator's: it must end Created (deleted with
-// its resource), not Adopted — also when the adapter turns the conflict
-// into a wait of its own (a list), and also when the object had already
-// been Reconciling for longer than the wait's bound before the conflict (a
-// long outage: the bound counts from the pending create, not from the
-// Reconciling condition).
+// its resource), not Adopted, and the reconciles in between only read (no
+// POST after the one that heard "already exists": Engine.conflict) — also
+// when the object had already been Reconciling for longer than the wait's
+// bound before the conflict (a long outage: the bound counts from the
+// pending create, not from the Reconciling condition). The rule for every
+// kind and case: managed_reconciler_conflict_rule_test.go.
 func TestConflictAfterLostCreate(t *testing.T) {
 	for _, tc := range []struct {
 		name string
