@@ -181,8 +181,11 @@ func (x *routeExternal) findByMarker(ctx context.Context, a mailgun.Account, mar
 // asked for: the routes list's maximum page is not documented
 // (docs/mailgun-api.md, "Paging"), and a smaller cap must not hide routes.
 // Paging is by offset, so a route deleted (or made) between two pages
-// shifts the rest and one may never be seen: when the total changes
-// between pages, the list starts again, and after three such tries it
+// shifts the rest and one may never be seen. Each page after the first
+// starts one route early, at the last route of the page before: if that is
+// not the route found there, or the total changed, the routes shifted
+// between the pages (a deletion with a creation keeps the total but not
+// the boundary). The list then starts again, and after three such tries it
 // fails (the caller retries later) rather than answer with a gap, which a
 // caller would read as "no such route" and create one.
 func (x *routeExternal) listRoutes(ctx context.Context, a mailgun.Account, match func(desc string) bool) ([]mailgun.Route, error) {
@@ -199,28 +202,45 @@ func (x *routeExternal) listRoutes(ctx context.Context, a mailgun.Account, match
 var errRoutesChanging = errors.New("the account's routes changed while they were listed, three times running; listing again later")
 
 // listRoutesOnce is one pass through the pages; stable is false when the
-// total changed between pages.
+// routes shifted between two pages (see listRoutes), or the pages ended
+// before the total.
 func (x *routeExternal) listRoutesOnce(ctx context.Context, a mailgun.Account, match func(desc string) bool) ([]mailgun.Route, bool, error) {
 	var out []mailgun.Route
 	total, stable := -1, true
+	last := "" // the id of the previous page's last route
 	for skip := 0; ; {
-		page, err := x.api.ListRoutes(ctx, a, mailgun.ListOptions{Skip: skip, Limit: routeListPage})
+		from := skip
+		if last != "" {
+			from = skip - 1 // the previous page's last route again, to check the boundary
+		}
+		page, err := x.api.ListRoutes(ctx, a, mailgun.ListOptions{Skip: from, Limit: routeListPage})
 		if err != nil {
 			return nil, false, err
 		}
+		items := page.Items
+		if last != "" {
+			if len(items) > 0 && items[0].ID == last {
+				items = items[1:]
+			} else {
+				stable = false // the routes before this page shifted
+			}
+		}
 		if total >= 0 && page.TotalCount != total {
-			stable = false // the pages may have skipped a route
+			stable = false
 		}
 		total = page.TotalCount
-		for _, rt := range page.Items {
+		for _, rt := range items {
 			if match(rt.Description) {
 				out = append(out, rt)
 			}
 		}
-		skip += len(page.Items)
-		if len(page.Items) == 0 || skip >= page.TotalCount {
-			return out, stable, nil
+		skip += len(items)
+		if len(items) == 0 || skip >= total {
+			// A page that brings nothing new before the total is a gap
+			// (a page cap of one route cannot be checked this way).
+			return out, stable && skip >= total, nil
 		}
+		last = items[len(items)-1].ID
 	}
 }
 

@@ -347,10 +347,15 @@ func TestListRoutesAcrossChanges(t *testing.T) {
 		name    string
 		changes int
 		wantErr bool
+		// swap: a change deletes the newest route and makes one that
+		// lists last, so the total stays and the routes before the
+		// boundary shift by one.
+		swap bool
 	}{
-		{"stable", 0, false},
-		{"one deletion between pages", 1, false},
-		{"changing at every try", 100, true},
+		{"stable", 0, false, false},
+		{"one deletion between pages", 1, false, false},
+		{"changing at every try", 100, true, false},
+		{"a deletion and a creation between pages, the total unchanged", 1, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			api := &fakeRoutes{routes: map[string]mailgun.Route{}, pageCap: 2}
@@ -360,6 +365,12 @@ func TestListRoutesAcrossChanges(t *testing.T) {
 			extra := api.add("not ours", time.Now())
 			left := tc.changes
 			api.betweenPages = func(f *fakeRoutes) {
+				if left > 0 && tc.swap {
+					left--
+					delete(f.routes, extra)
+					f.routes["r00"] = mailgun.Route{ID: "r00", Description: "not ours either"} // lists last (newest first)
+					return
+				}
 				if left > 0 {
 					left--
 					if _, ok := f.routes[extra]; ok {

@@ -80,6 +80,8 @@ type options struct {
 	labels         string
 	verbose        bool
 	heapProfile    string
+	apiProfile     string
+	mgrProfile     string
 }
 
 func main() {
@@ -97,6 +99,8 @@ func main() {
 	flag.StringVar(&o.labels, "labels", "", "labels put on every created object, k=v,k2=v2 (to try --watch-label-selector)")
 	flag.BoolVar(&o.verbose, "v", false, "echo the manager's and the emulator's output")
 	flag.StringVar(&o.heapProfile, "heap-profile", "", "write the manager's heap profile (after a collection) at the end of the steady window to this file; read it with go tool pprof -sample_index=inuse_space")
+	flag.StringVar(&o.apiProfile, "apiserver-profile", "", "write a CPU profile of kube-apiserver over the first 60 s after the apply starts to this file")
+	flag.StringVar(&o.mgrProfile, "manager-profile", "", "write a CPU profile of the manager over the first 60 s after the apply starts to this file")
 	flag.Parse()
 	if o.domains < 0 {
 		o.domains = max(2, o.n/100)
@@ -180,7 +184,7 @@ func run(ctx context.Context, o options) error {
 		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", metricsPort), "--metrics-secure=false", "--mailgun-requests-per-second=1000", "--mailgun-burst=1000",
 		"--max-concurrent-reconciles=" + strconv.Itoa(o.concurrency)}
 	pprofAddr := ""
-	if o.heapProfile != "" {
+	if o.heapProfile != "" || o.mgrProfile != "" {
 		port, err := harness.FreePort()
 		if err != nil {
 			return err
@@ -204,8 +208,12 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	for _, obj := range []client.Object{&v1alpha1.MailgunAccount{}, &v1alpha1.Route{}, &v1alpha1.MailgunDomain{}, &v1alpha1.Webhook{}} {
-		if _, err := informers.GetInformer(ctx, obj); err != nil {
+	if _, err := informers.GetInformer(ctx, &v1alpha1.MailgunAccount{}); err != nil {
+		return err
+	}
+	readyObjects := newReadyCounter()
+	for _, obj := range []client.Object{&v1alpha1.Route{}, &v1alpha1.MailgunDomain{}, &v1alpha1.Webhook{}} {
+		if err := readyObjects.watch(ctx, informers, obj); err != nil {
 			return err
 		}
 	}
@@ -236,6 +244,8 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	cpu0 := cpuSeconds(pid)
+	procs0 := readProcCPU()
+	machine0 := readMachineCPU()
 
 	// Every domain's DNS is published before it is created, as most
 	// domains of a production account are verified: Mailgun (the emulator)
@@ -251,6 +261,19 @@ func run(ctx context.Context, o options) error {
 	var peakConns connCount
 	stopSampling := sampleConns(pid, emuPort(emu.URL), apiPort(cfg.Host), &peakConns)
 	start := time.Now()
+	profiled := make(chan error, 2)
+	if o.apiProfile != "" {
+		go func() { profiled <- saveAPIServerProfile(ctx, cfg, 60, o.apiProfile) }()
+	} else {
+		profiled <- nil
+	}
+	if o.mgrProfile != "" {
+		go func() {
+			profiled <- saveProfile(ctx, "http://"+pprofAddr+"/debug/pprof/profile?seconds=60", o.mgrProfile)
+		}()
+	} else {
+		profiled <- nil
+	}
 	if err := apply(ctx, c, objs, o.workers); err != nil {
 		return err
 	}
@@ -258,10 +281,7 @@ func run(ctx context.Context, o options) error {
 	logf("applied in %s", applied.Round(100*time.Millisecond))
 	var lastReport time.Time
 	if err := waitFor(ctx, "every object to be Ready", func() (bool, error) {
-		n, err := countReady(ctx, informers)
-		if err != nil {
-			return false, err
-		}
+		n := readyObjects.count()
 		if time.Since(lastReport) > 10*time.Second {
 			lastReport = time.Now()
 			logf("  %d/%d Ready after %s", n, total, time.Since(start).Round(time.Second))
@@ -273,6 +293,13 @@ func run(ctx context.Context, o options) error {
 	allReady := time.Since(start)
 	stopSampling()
 	cpuCold := cpuSeconds(pid) - cpu0
+	procsCold := readProcCPU().sub(procs0)
+	machineCold := readMachineCPU()
+	for range 2 {
+		if err := <-profiled; err != nil {
+			return err
+		}
+	}
 	afterReady := readMem(pid)
 	readyHeap := goHeap(ctx, metricsURL)
 	st, err := emu.State(ctx)
@@ -326,8 +353,8 @@ func run(ctx context.Context, o options) error {
 	steadyWrites := w2.sub(w1)
 	end := readMem(pid)
 	endHeap := goHeap(ctx, metricsURL)
-	if pprofAddr != "" {
-		if err := saveHeapProfile(ctx, "http://"+pprofAddr+"/debug/pprof/heap?gc=1", o.heapProfile); err != nil {
+	if o.heapProfile != "" {
+		if err := saveProfile(ctx, "http://"+pprofAddr+"/debug/pprof/heap?gc=1", o.heapProfile); err != nil {
 			return err
 		}
 		logf("heap profile written to %s", o.heapProfile)
@@ -338,6 +365,8 @@ func run(ctx context.Context, o options) error {
 	fmt.Println()
 	fmt.Printf("objects: %d (routes %d, domains %d, webhooks %d); load average now %s\n", total, o.n, o.domains, o.domains*o.hooksPerDomain, loadavg())
 	fmt.Printf("applied in %.1f s; all Ready after %.1f s (manager CPU %.1f s)\n", applied.Seconds(), allReady.Seconds(), cpuCold)
+	fmt.Printf("CPU until all Ready, by process: %s; the machine: %.1f s busy (%.1f s by other processes), %.1f s idle\n", procsCold,
+		machineCold.busy-machine0.busy, machineCold.busy-machine0.busy-procsCold.total(), machineCold.idle-machine0.idle)
 	fmt.Printf("Mailgun requests cold: %d, %.2f per object (%s)\n", cold, float64(cold)/float64(total), nonZero(coldCalls))
 	fmt.Printf("API-server writes by the operator cold: %d on its kinds, %.2f per object (%s); events: %d\n",
 		coldWrites.managed(), float64(coldWrites.managed())/float64(total), coldWrites.detail(), coldWrites.events())
@@ -459,34 +488,6 @@ func apply(ctx context.Context, c client.Client, objs []*unstructured.Unstructur
 func ready(conds []metav1.Condition) bool {
 	c := meta.FindStatusCondition(conds, v1alpha1.ConditionReady)
 	return c != nil && c.Status == "True"
-}
-
-func countReady(ctx context.Context, c cache.Cache) (int, error) {
-	n := 0
-	var rl v1alpha1.RouteList
-	var dl v1alpha1.MailgunDomainList
-	var wl v1alpha1.WebhookList
-	for _, l := range []client.ObjectList{&rl, &dl, &wl} {
-		if err := c.List(ctx, l); err != nil {
-			return 0, err
-		}
-	}
-	for i := range rl.Items {
-		if ready(rl.Items[i].Status.Conditions) {
-			n++
-		}
-	}
-	for i := range dl.Items {
-		if ready(dl.Items[i].Status.Conditions) {
-			n++
-		}
-	}
-	for i := range wl.Items {
-		if ready(wl.Items[i].Status.Conditions) {
-			n++
-		}
-	}
-	return n, nil
 }
 
 func waitFor(ctx context.Context, what string, done func() (bool, error)) error {
@@ -653,11 +654,16 @@ func readMem(pid int) mem {
 	return m
 }
 
-// saveHeapProfile writes the manager's heap profile to file.
-func saveHeapProfile(ctx context.Context, url, file string) error {
-	body, err := httpGet(ctx, url)
+// saveProfile writes a profile of the manager, read from its pprof
+// endpoint at url, to file.
+func saveProfile(ctx context.Context, url, file string) error {
+	return saveProfileWith(ctx, http.DefaultClient, url, file)
+}
+
+func saveProfileWith(ctx context.Context, c *http.Client, url, file string) error {
+	body, err := httpGetWith(ctx, c, url)
 	if err != nil {
-		return fmt.Errorf("cannot read the heap profile: %w", err)
+		return fmt.Errorf("cannot read the profile: %w", err)
 	}
 	defer body.Close()
 	f, err := os.Create(file)
@@ -694,11 +700,15 @@ func goHeap(ctx context.Context, url string) int64 {
 
 // httpGet GETs url from the manager and returns the body of a 200 answer.
 func httpGet(ctx context.Context, url string) (io.ReadCloser, error) {
+	return httpGetWith(ctx, http.DefaultClient, url)
+}
+
+func httpGetWith(ctx context.Context, c *http.Client, url string) (io.ReadCloser, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		return nil, err
 	}
