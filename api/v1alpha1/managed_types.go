@@ -87,6 +87,15 @@ type ManagedStatus struct {
 	// It is cleared when the object is seen or made.
 	// +optional
 	CreateConflictSince *metav1.Time `json:"createConflictSince,omitempty"`
+
+	// createRefusedTime is when the last create that made nothing began
+	// (Mailgun refused it: "already exists", an invalid spec; or it failed
+	// before it was sent). Its create marker is then done, even when the
+	// marker could not be removed: a create is never taken as pending, nor
+	// what Mailgun later shows as created by it. Stored to the microsecond,
+	// as the marker is compared with it.
+	// +optional
+	CreateRefusedTime *metav1.MicroTime `json:"createRefusedTime,omitempty"`
 }
 
 // EffectiveDeletionPolicy is what happens on deletion: the spec's policy if

@@ -77,8 +77,12 @@ func (e *Engine[T]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resul
 	}
 	orig := obj.DeepCopyObject().(T)
 	// A create whose marker status does not show as done is pending; the
-	// status written at the end records it.
-	pendingFromMarker(obj)
+	// status written at the end records it, only over the status this
+	// reconcile read (lock): a copy from a lagging cache may show the
+	// marker of a create that has since been resolved, and its pending
+	// create written over the newer status would make someone else's
+	// object count as created (deleted with the resource).
+	lock := pendingFromMarker(obj)
 	var out outcome
 	if obj.GetDeletionTimestamp().IsZero() {
 		out = e.sync(ctx, obj, &orig)
@@ -88,11 +92,13 @@ func (e *Engine[T]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resul
 			return ctrl.Result{}, nil
 		}
 	}
-	return e.finish(ctx, orig, obj, out)
+	return e.finish(ctx, orig, obj, out, lock)
 }
 
-// finish records the outcome in status and turns it into a result.
-func (e *Engine[T]) finish(ctx context.Context, orig, obj T, out outcome) (ctrl.Result, error) {
+// finish records the outcome in status and turns it into a result. lock:
+// the status write carries the resourceVersion read, and fails (to be
+// retried) if the object changed since.
+func (e *Engine[T]) finish(ctx context.Context, orig, obj T, out outcome, lock bool) (ctrl.Result, error) {
 	st := obj.GetManagedStatus()
 	out = settle(out, &orig.GetManagedStatus().Status, e.SyncPeriod, time.Now())
 	setPhase(&st.Status, obj.GetGeneration(), out.phase, out.reason, out.message)
@@ -100,17 +106,23 @@ func (e *Engine[T]) finish(ctx context.Context, orig, obj T, out outcome) (ctrl.
 	// carries the object as the API server has it, which may show a marker
 	// this reconcile never saw (its copy came from a lagging cache), and
 	// the status just written knows nothing of that create.
-	outstanding := markerOutstanding(obj)
-	if err := e.patchStatus(ctx, orig, obj); err != nil {
+	outstanding := markerNotCreated(obj)
+	var opts []client.MergeFromOption
+	if lock {
+		opts = append(opts, client.MergeFromWithOptimisticLock{})
+	}
+	if err := patchStatus(ctx, e.Client, orig, obj, orig.GetWholeStatus(), obj.GetWholeStatus(), opts...); err != nil {
 		return ctrl.Result{}, err
 	}
 	if st.CreatePendingSince == nil && obj.GetDeletionTimestamp().IsZero() && outstanding {
 		// Status, now written, says no create is pending, yet the marker
 		// is not covered by createdTime: the create it stands for was
 		// resolved another way (an adopted object found again, a create
-		// that made nothing). Only now may the marker go; should this
-		// write fail, the next reconcile takes the create as pending
-		// again and searches for it: a wait, never a second object.
+		// that made nothing: createRefusedTime). Only now may the marker
+		// go; should this write fail, the next reconcile tries again (a
+		// create that made nothing stays done by createRefusedTime; any
+		// other is taken as pending again and searched for: a wait, never
+		// a second object).
 		if err := e.unmarkCreate(ctx, obj, &orig); err != nil {
 			logf.FromContext(ctx).V(1).Info("cannot remove the resolved create marker", "error", err.Error())
 		}
@@ -244,6 +256,12 @@ func (e *Engine[T]) own(obj T, ev ownershipEvent, err error) {
 		e.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Created", "Create", "created the object in Mailgun")
 	case createFailed:
 		if !postMayHaveCreated(err) {
+			// This create (create() set createPendingSince to its
+			// start) made nothing: its marker is done, even if it
+			// cannot be removed (outstandingMarker).
+			if st.CreatePendingSince != nil {
+				st.CreateRefusedTime = &metav1.MicroTime{Time: st.CreatePendingSince.Time}
+			}
 			st.CreatePendingSince = nil
 		}
 	case found:
@@ -495,12 +513,15 @@ func (e *Engine[T]) awaitVisibility(obj T, left time.Duration) outcome {
 // CreateStartedAnnotation is the write-ahead marker of a create: when the
 // operator last began one (RFC 3339 with nanoseconds) and for which object
 // (its UID, so that a copy or a restore of the resource, which has another
-// UID, never takes the original's create as its own), written with the
-// finalizer, before the POST. A create is pending while status records no
-// createdTime at or after it (see pendingFromMarker). It is left in place
-// after a create that answered, and after a lost create found later:
-// createdTime then says it is done. It is removed only once written status
-// says no create is pending (see finish), never before.
+// UID, never takes the original's create as its own), and, third, the flag
+// markerWroteName when that create wrote the external-name annotation
+// (space-separated), written with the finalizer, before the POST. A create
+// is pending while status records no createdTime nor createRefusedTime at
+// or after it (see pendingFromMarker). It is left in place after a create
+// that answered, and after a lost create found later: createdTime then
+// says it is done. It is removed only once written status says no create
+// is pending (see finish), never before; with it goes the external name it
+// wrote when the create made nothing (unmarkCreate).
 const CreateStartedAnnotation = "mailgun.operator.dev/create-started"
 
 // markCreate writes the finalizer, the create marker and, when known before
@@ -513,10 +534,18 @@ func (e *Engine[T]) markCreate(ctx context.Context, obj T, at time.Time) error {
 	if ann == nil {
 		ann = map[string]string{}
 	}
-	ann[CreateStartedAnnotation] = at.UTC().Format(time.RFC3339Nano) + " " + string(obj.GetUID())
+	marker := at.UTC().Format(time.RFC3339Nano) + " " + string(obj.GetUID())
 	if id := e.External.Identity(obj); id != "" {
+		if ann[ExternalNameAnnotation] == "" {
+			// Written for this create only: should it make nothing, the
+			// name goes with the marker (unmarkCreate), or a name someone
+			// else holds would read as this resource's own (a login's
+			// mayManage).
+			marker += " " + markerWroteName
+		}
 		ann[ExternalNameAnnotation] = id
 	}
+	ann[CreateStartedAnnotation] = marker
 	cp.SetAnnotations(ann)
 	if err := e.Client.Patch(ctx, cp, client.MergeFromWithOptions(obj, client.MergeFromWithOptimisticLock{})); err != nil {
 		return fmt.Errorf("cannot record the create before sending it: %w", err)
@@ -536,7 +565,12 @@ func (e *Engine[T]) unmarkCreate(ctx context.Context, obj T, orig *T) error {
 	cp := obj.DeepCopyObject().(T)
 	ann := maps.Clone(cp.GetAnnotations())
 	delete(ann, CreateStartedAnnotation)
-	if _, ok := e.External.(markerFinder); ok && ann[ExternalNameAnnotation] == "" {
+	st := obj.GetManagedStatus()
+	if markerWroteNameOf(obj) && st.Management == "" && st.CreatePendingSince == nil {
+		// The create made nothing and this resource has no object: the
+		// external name its create wrote names nothing of its own.
+		delete(ann, ExternalNameAnnotation)
+	} else if _, ok := e.External.(markerFinder); ok && ann[ExternalNameAnnotation] == "" {
 		// Without its marker, only the external name finds the object
 		// after a restore without status (recordIdentity skipped it while
 		// the marker was there): in the same patch.
@@ -565,27 +599,56 @@ func (e *Engine[T]) unmarkCreate(ctx context.Context, obj T, orig *T) error {
 //
 // A new create never begins within the create grace of the last createdTime
 // (inGrace), so the truncation cannot hide one.
-func pendingFromMarker(obj v1alpha1.Managed) {
+//
+// It says whether it set createPendingSince.
+func pendingFromMarker(obj v1alpha1.Managed) bool {
 	st := obj.GetManagedStatus()
 	if st.CreatePendingSince != nil {
-		return
+		return false
 	}
 	if t, ok := outstandingMarker(obj); ok {
 		st.CreatePendingSince = &metav1.Time{Time: t}
+		return true
 	}
+	return false
+}
+
+// markerWroteName, third in a create marker, says that markCreate wrote
+// the external-name annotation for that create (there was none).
+const markerWroteName = "external-name"
+
+// markerFields splits obj's create marker: when, whose UID, and the flag.
+func markerFields(obj metav1.Object) (at string, uid types.UID, flag string) {
+	f := strings.Fields(obj.GetAnnotations()[CreateStartedAnnotation])
+	if len(f) > 0 {
+		at = f[0]
+	}
+	if len(f) > 1 {
+		uid = types.UID(f[1])
+	}
+	if len(f) > 2 {
+		flag = f[2]
+	}
+	return at, uid, flag
 }
 
 // markerUIDOf is the UID obj's create marker names, "" without one.
 func markerUIDOf(obj metav1.Object) types.UID {
-	_, uid, _ := strings.Cut(obj.GetAnnotations()[CreateStartedAnnotation], " ")
-	return types.UID(uid)
+	_, uid, _ := markerFields(obj)
+	return uid
+}
+
+// markerWroteNameOf says whether obj's own create marker wrote the
+// external-name annotation (see markCreate).
+func markerWroteNameOf(obj metav1.Object) bool {
+	_, _, flag := markerFields(obj)
+	return ownMarker(obj) && flag == markerWroteName
 }
 
 // createMarker reads obj's create marker: when the create began and for
 // which object's UID.
 func createMarker(obj metav1.Object) (time.Time, types.UID, bool) {
-	uid := markerUIDOf(obj)
-	at, _, _ := strings.Cut(obj.GetAnnotations()[CreateStartedAnnotation], " ")
+	at, uid, _ := markerFields(obj)
 	t, err := time.Parse(time.RFC3339Nano, at)
 	if err != nil || uid == "" {
 		return time.Time{}, "", false
@@ -600,8 +663,24 @@ func ownMarker(obj metav1.Object) bool {
 }
 
 // outstandingMarker returns the time of obj's own create marker when status
-// does not show that create as done.
+// does not show that create as done: neither created (createdTime) nor
+// refused (createRefusedTime).
 func outstandingMarker(obj v1alpha1.Managed) (time.Time, bool) {
+	t, ok := markerAfterCreated(obj)
+	if !ok {
+		return time.Time{}, false
+	}
+	// createRefusedTime is stored to the microsecond, the marker to the
+	// nanosecond.
+	if r := obj.GetManagedStatus().CreateRefusedTime; r != nil && !r.Time.Before(t.Truncate(time.Microsecond)) {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// markerAfterCreated returns the time of obj's own create marker when
+// createdTime does not cover it.
+func markerAfterCreated(obj v1alpha1.Managed) (time.Time, bool) {
 	t, uid, ok := createMarker(obj)
 	if !ok || uid != obj.GetUID() {
 		// Another object's marker (a copy, a restore: its identity comes
@@ -619,6 +698,14 @@ func outstandingMarker(obj v1alpha1.Managed) (time.Time, bool) {
 // does not show as done.
 func markerOutstanding(obj v1alpha1.Managed) bool {
 	_, ok := outstandingMarker(obj)
+	return ok
+}
+
+// markerNotCreated says whether obj carries its own create marker that
+// createdTime does not show as done: once status says no create is
+// pending, such a marker is removed (see finish).
+func markerNotCreated(obj v1alpha1.Managed) bool {
+	_, ok := markerAfterCreated(obj)
 	return ok
 }
 
@@ -739,6 +826,15 @@ func (e *Engine[T]) deleteExternal(ctx context.Context, obj T) (outcome, bool) {
 		if wait, ok := e.inGrace(obj); ok {
 			return outcome{phase: phaseReconciling, reason: ReasonDeleting, requeueAfter: wait,
 				message: "Mailgun does not show the object it just created yet; deleting it once it does"}, false
+		}
+		// In the wait for an object Mailgun says exists and does not
+		// show (see conflict): the 404 is that, not the object gone. The
+		// DELETE is sent again each grace until it succeeds or the wait
+		// is over (then the object is let go, as after any 404).
+		if left, ok := visibilityLeft(obj.GetManagedStatus()); ok {
+			return outcome{phase: phaseReconciling, reason: ReasonDeleting, requeueAfter: min(max(e.CreateGrace, time.Second), left),
+				message: "Mailgun says the object exists but answers its DELETE with not found; deleting again until it is gone, for up to " +
+					visibilityWait.String() + " after the create"}, false
 		}
 	}
 	if err != nil && !errors.Is(err, mailgun.ErrNotFound) {

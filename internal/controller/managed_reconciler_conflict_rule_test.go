@@ -12,6 +12,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
 	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
@@ -26,6 +27,7 @@ type hider struct {
 	// loseNext: the next create makes the object and its answer is lost.
 	loseNext bool
 	creates  int
+	deletes  int
 }
 
 // create counts a POST and answers it as Mailgun would.
@@ -39,6 +41,17 @@ func (h *hider) create(op mailgun.Operation) error {
 		h.loseNext = false
 		return mailgun.Classify(op, 503, nil, nil)
 	}
+	return nil
+}
+
+// delete counts a DELETE and answers it as Mailgun would: 404 while reads
+// do not show the object.
+func (h *hider) delete(op mailgun.Operation) error {
+	h.deletes++
+	if err := h.read(op); err != nil {
+		return err
+	}
+	h.exists = false
 	return nil
 }
 
@@ -73,6 +86,10 @@ type hiddenList struct {
 
 func (f hiddenList) GetList(_ context.Context, _ mailgun.Account, a string) (mailgun.MailingList, error) {
 	return mailgun.MailingList{Address: a}, f.read(mailgun.OpGetList)
+}
+
+func (f hiddenList) DeleteList(context.Context, mailgun.Account, string) error {
+	return f.delete(mailgun.OpDeleteList)
 }
 
 func (f hiddenList) CreateList(_ context.Context, _ mailgun.Account, r mailgun.ListRequest) (mailgun.MailingList, error) {
@@ -143,8 +160,11 @@ func (f hiddenWebhook) CreateWebhook(context.Context, mailgun.Account, string, m
 
 // conflictRig drives one resource of any kind through the engine.
 type conflictRig struct {
-	reconcile func()
+	reconcile func() (ctrl.Result, error)
 	status    func() v1alpha1.ManagedStatus
+	// object reads the resource from the (fake) API server.
+	object func() client.Object
+	c      client.WithWatch
 	// backdate moves the wait's and the pending create's times back by d,
 	// as if that much time had passed.
 	backdate func(d time.Duration)
@@ -152,12 +172,23 @@ type conflictRig struct {
 
 func newConflictRig[T v1alpha1.Managed](t *testing.T, obj T, newObj func() T, ext func(client.Client) external[T]) conflictRig {
 	t.Helper()
-	c := fake.NewClientBuilder().WithScheme(unitScheme(t)).WithObjects(obj,
+	return newConflictRigWith(t, obj, newObj, ext, nil)
+}
+
+// newConflictRigWith is newConflictRig with the API server's answers
+// intercepted by fns (faults, a lagging cache).
+func newConflictRigWith[T v1alpha1.Managed](t *testing.T, obj T, newObj func() T, ext func(client.Client) external[T], fns *interceptor.Funcs) conflictRig {
+	t.Helper()
+	b := fake.NewClientBuilder().WithScheme(unitScheme(t)).WithObjects(obj,
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "key", Namespace: "ns"}, Data: map[string][]byte{"api-key": []byte("k")}},
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "pw", Namespace: "ns"}, Data: map[string][]byte{"password": []byte("s3cret-pass")}},
 		&v1alpha1.MailgunAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: "ns"},
 			Spec: v1alpha1.MailgunAccountSpec{APIBaseURL: "http://127.0.0.1:1", APIKeySecretRef: v1alpha1.APIKeySecretReference{Name: "key"}}},
-	).WithStatusSubresource(obj).Build()
+	).WithStatusSubresource(obj)
+	if fns != nil {
+		b = b.WithInterceptorFuncs(*fns)
+	}
+	c := b.Build()
 	// A new engine and adapter for every reconcile, as after a restart:
 	// nothing of a wait may live in memory.
 	engine := func() *Engine[T] {
@@ -173,8 +204,12 @@ func newConflictRig[T v1alpha1.Managed](t *testing.T, obj T, newObj func() T, ex
 		return got
 	}
 	return conflictRig{
-		reconcile: func() { _, _ = engine().Reconcile(context.Background(), ctrl.Request{NamespacedName: key}) },
-		status:    func() v1alpha1.ManagedStatus { return *get().GetManagedStatus() },
+		reconcile: func() (ctrl.Result, error) {
+			return engine().Reconcile(context.Background(), ctrl.Request{NamespacedName: key})
+		},
+		status: func() v1alpha1.ManagedStatus { return *get().GetManagedStatus() },
+		object: func() client.Object { return get() },
+		c:      c,
 		backdate: func(d time.Duration) {
 			got := get()
 			orig := got.DeepCopyObject().(T)

@@ -151,10 +151,13 @@ func (x *credentialExternal) appliedFresh(ctx context.Context, c *v1alpha1.SMTPC
 // mayManage says whether an existing login is this resource's to manage:
 // one it created or adopted, one a create of it may have made (pending),
 // one its external-name annotation names (status lost in a restore), or
-// one the user asked to adopt.
+// one the user asked to adopt. An external name this resource's own create
+// wrote (its marker says so) vouches for nothing: that create may have made
+// nothing (the login someone else's, "already exists"), and its marker may
+// outlive it for a while (the engine removes both together).
 func (x *credentialExternal) mayManage(c *v1alpha1.SMTPCredential) bool {
 	return c.Spec.Adopt || c.Status.Management != "" || c.Status.CreatePendingSince != nil ||
-		c.GetAnnotations()[ExternalNameAnnotation] == x.Identity(c)
+		(c.GetAnnotations()[ExternalNameAnnotation] == x.Identity(c) && !markerWroteNameOf(c))
 }
 
 // find pages through the domain's logins for login.

@@ -1,0 +1,263 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
+	"github.com/mailgun-operator/mailgun-operator/internal/mailgun"
+)
+
+// listRig is a MailingList behind h; seen gives it the status of one it
+// made before.
+func listRig(t *testing.T, h *hider, seen bool, fns *interceptor.Funcs) conflictRig {
+	t.Helper()
+	l := &v1alpha1.MailingList{ObjectMeta: metav1.ObjectMeta{Name: "l", Namespace: "ns", UID: "uid-l"},
+		Spec: v1alpha1.MailingListSpec{Address: "devs@mg.example.com"}}
+	seenBefore(&l.Status.ManagedStatus, seen)
+	if seen {
+		l.Finalizers = []string{Finalizer}
+	}
+	return newConflictRigWith(t, l, func() *v1alpha1.MailingList { return &v1alpha1.MailingList{} },
+		func(client.Client) external[*v1alpha1.MailingList] { return &listExternal{api: hiddenList{hider: h}} }, fns)
+}
+
+// passwordLogin counts the password changes sent for a login.
+type passwordLogin struct {
+	hiddenLogin
+	puts *int
+}
+
+func (f passwordLogin) UpdateCredential(context.Context, mailgun.Account, string, string, string) error {
+	*f.puts++
+	return nil
+}
+
+// failMarkerRemoval fails every patch that removes the create marker while
+// *on holds: the API server unavailable at that moment.
+func failMarkerRemoval(on *bool) *interceptor.Funcs {
+	return &interceptor.Funcs{Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
+		if *on && obj.GetAnnotations()[CreateStartedAnnotation] == "" {
+			return errors.New("injected: the API server is unavailable")
+		}
+		return c.Patch(ctx, obj, p, opts...)
+	}}
+}
+
+// TestConflictLoginNotTakenOver: a login someone else holds, answered
+// "already exists" to this resource's create (no spec.adopt), is never
+// taken over once listed: the external-name annotation the create wrote
+// goes with its marker, so it cannot vouch for the login later (mayManage),
+// even when the marker's removal fails at first. An external name the user
+// wrote stays (it is how a restore without status finds its login).
+func TestConflictLoginNotTakenOver(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// userName: the resource carries the login's external name before
+		// any create (a restore).
+		userName    bool
+		unmarkFails bool
+	}{
+		{name: "name written by the create"},
+		{name: "name written by the create, marker removal fails at first", unmarkFails: true},
+		{name: "name the user wrote", userName: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := &hider{exists: true, hidden: true}
+			puts := 0
+			cr := &v1alpha1.SMTPCredential{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "ns", UID: "uid-c"},
+				Spec: v1alpha1.SMTPCredentialSpec{Domain: "mg.example.com", Login: "bob",
+					PasswordSecretRef: v1alpha1.PasswordSecretReference{Name: "pw"}}}
+			if tc.userName {
+				cr.Annotations = map[string]string{ExternalNameAnnotation: "mg.example.com/bob@mg.example.com"}
+			}
+			failing := tc.unmarkFails
+			rig := newConflictRigWith(t, cr, func() *v1alpha1.SMTPCredential { return &v1alpha1.SMTPCredential{} },
+				func(c client.Client) external[*v1alpha1.SMTPCredential] {
+					return &credentialExternal{api: passwordLogin{hiddenLogin: hiddenLogin{hider: h, login: "bob@mg.example.com"}, puts: &puts},
+						secrets: Secrets{Cached: c, Direct: c}}
+				}, failMarkerRemoval(&failing))
+			_, _ = rig.reconcile()
+			if got := readyOf(rig.status()); got != "False/"+ReasonConflict {
+				t.Fatalf("Ready %s, want False/%s", got, ReasonConflict)
+			}
+			failing = false
+			h.hidden = false
+			for range 2 {
+				_, _ = rig.reconcile()
+			}
+			st := rig.status()
+			ann := rig.object().GetAnnotations()
+			if tc.userName {
+				if ann[ExternalNameAnnotation] != "mg.example.com/bob@mg.example.com" {
+					t.Fatalf("annotations %v: the user's external name is gone", ann)
+				}
+				return
+			}
+			if st.Management != "" || puts != 0 {
+				t.Fatalf("management %q, %d password changes: someone else's login taken over without spec.adopt", st.Management, puts)
+			}
+			if got := readyOf(st); got != "False/"+ReasonConflict {
+				t.Errorf("Ready %s, want False/%s once listed", got, ReasonConflict)
+			}
+			if _, ok := ann[ExternalNameAnnotation]; ok {
+				t.Errorf("annotations %v: the external name of a create that made nothing stays", ann)
+			}
+			if _, ok := ann[CreateStartedAnnotation]; ok {
+				t.Errorf("annotations %v: the marker of a create that made nothing stays", ann)
+			}
+		})
+	}
+}
+
+// TestConflictNeverCreatedFromStaleMarker: a list someone else holds, one
+// POST answered "already exists", is never recorded Created (deleted with
+// the resource) because a create marker outlived its create: read back
+// from a lagging cache right after (the stale copy's status write is
+// refused by its resourceVersion), or left in place when its removal
+// failed (createRefusedTime says that create made nothing).
+func TestConflictNeverCreatedFromStaleMarker(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		run  func(t *testing.T) (*hider, conflictRig)
+	}{
+		{"stale copy read right after the conflict", func(t *testing.T) (*hider, conflictRig) {
+			h := &hider{exists: true, hidden: true}
+			var stale *v1alpha1.MailingList
+			staleNext := false
+			fns := &interceptor.Funcs{
+				Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
+					err := c.Patch(ctx, obj, p, opts...)
+					if err == nil && stale == nil && obj.GetAnnotations()[CreateStartedAnnotation] != "" {
+						stale = obj.(*v1alpha1.MailingList).DeepCopy() // as right after markCreate
+					}
+					return err
+				},
+				Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+					if l, ok := obj.(*v1alpha1.MailingList); ok && staleNext {
+						staleNext = false
+						stale.DeepCopyInto(l)
+						return nil
+					}
+					return c.Get(ctx, key, obj, opts...)
+				},
+			}
+			rig := listRig(t, h, false, fns)
+			_, _ = rig.reconcile() // the wait; the marker written, then removed
+			staleNext = true
+			_, _ = rig.reconcile() // from the lagging cache
+			return h, rig
+		}},
+		{"marker removal fails in the wait", func(t *testing.T) (*hider, conflictRig) {
+			h := &hider{exists: true, hidden: true}
+			failing := true
+			rig := listRig(t, h, false, failMarkerRemoval(&failing))
+			_, _ = rig.reconcile()
+			failing = false
+			_, _ = rig.reconcile()
+			return h, rig
+		}},
+		{"marker removal fails after the deciding create", func(t *testing.T) (*hider, conflictRig) {
+			h := &hider{exists: true, hidden: true}
+			failing := false
+			rig := listRig(t, h, false, failMarkerRemoval(&failing))
+			_, _ = rig.reconcile()
+			rig.backdate(visibilityWait + time.Second)
+			failing = true
+			_, _ = rig.reconcile() // the deciding create: Conflict
+			failing = false
+			_, _ = rig.reconcile()
+			return h, rig
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, rig := tc.run(t)
+			if st := rig.status(); st.CreatePendingSince != nil {
+				t.Fatalf("createPendingSince %v: a create that made nothing taken as pending", st.CreatePendingSince)
+			}
+			h.hidden = false
+			_, _ = rig.reconcile()
+			st := rig.status()
+			if st.Management != v1alpha1.ManagementAdopted {
+				t.Fatalf("management %q once shown, want %q: the list was never this resource's", st.Management, v1alpha1.ManagementAdopted)
+			}
+		})
+	}
+}
+
+// TestConflictDeleteDuringWait: a resource deleted while the engine waits
+// for an object Mailgun says exists (a lost create of ours, or one seen
+// before) keeps its finalizer while the DELETE reads 404, sends it again
+// each grace, and lets go once it succeeds, or once the wait is over.
+func TestConflictDeleteDuringWait(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		start hider
+		seen  bool
+		// posts up to the wait: a lost create, then "already exists".
+		reconciles int
+	}{
+		{name: "(a) own create lost", start: hider{loseNext: true, hidden: true}, reconciles: 2},
+		{name: "(b) seen before, now hidden", start: hider{exists: true, hidden: true}, seen: true, reconciles: 1},
+	} {
+		for _, shown := range []bool{true, false} {
+			name := tc.name + "/wait over"
+			if shown {
+				name = tc.name + "/shown"
+			}
+			t.Run(name, func(t *testing.T) {
+				h := tc.start
+				rig := listRig(t, &h, tc.seen, nil)
+				for range tc.reconciles {
+					_, _ = rig.reconcile()
+				}
+				if st := rig.status(); st.CreateConflictSince == nil {
+					t.Fatalf("status %+v: want the wait", st)
+				}
+				key := client.ObjectKeyFromObject(rig.object())
+				if err := rig.c.Delete(context.Background(), rig.object()); err != nil {
+					t.Fatal(err)
+				}
+				for i := range 2 {
+					res, err := rig.reconcile()
+					if err != nil || res.RequeueAfter <= 0 || res.RequeueAfter > time.Second {
+						t.Fatalf("result %+v, %v: want a look again within the grace", res, err)
+					}
+					obj := rig.object()
+					st := rig.status()
+					if !controllerutil.ContainsFinalizer(obj, Finalizer) || readyOf(st) != "False/"+ReasonDeleting {
+						t.Fatalf("finalizers %v, Ready %s: the object of a create of ours let go on a 404 in the wait",
+							obj.GetFinalizers(), readyOf(st))
+					}
+					if h.deletes != i+1 {
+						t.Fatalf("%d DELETEs, want %d: one per look", h.deletes, i+1)
+					}
+				}
+				if shown {
+					h.hidden = false
+				} else {
+					rig.backdate(visibilityWait + time.Second)
+				}
+				_, _ = rig.reconcile()
+				err := rig.c.Get(context.Background(), key, &v1alpha1.MailingList{})
+				if !apierrors.IsNotFound(err) {
+					t.Fatalf("get: %v, want the resource gone", err)
+				}
+				if shown && h.exists {
+					t.Errorf("the list is left in Mailgun")
+				}
+				if h.deletes != 3 {
+					t.Errorf("%d DELETEs, want 3", h.deletes)
+				}
+			})
+		}
+	}
+}
