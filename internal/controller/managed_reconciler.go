@@ -10,6 +10,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
@@ -325,10 +326,15 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 	}
 	if left, ok := visibilityLeft(st); ok {
 		// A create was told the object exists and reads do not show it:
-		// Observe, which ran above, is all this reconcile does. Another
-		// POST would only hear "already exists" again, against Mailgun's
-		// rate limit.
-		return e.awaitVisibility(obj, left)
+		// Observe, which ran above, is most of what this reconcile does.
+		// A POST is sent again only on a growing backoff (waitPosts):
+		// each would most likely hear "already exists" again, against
+		// Mailgun's rate limit, but one may find the name freed (an
+		// object deleted outside the operator whose name Mailgun still
+		// holds for a while: docs/mailgun-api.md, "Eventual consistency").
+		if next, due := nextWaitPost(obj, time.Now()); !due {
+			return e.awaitVisibility(obj, min(left, next))
+		}
 	}
 	if e.Paused != nil {
 		// The create would fail at once: no marker write for it.
@@ -407,41 +413,69 @@ func (e *Engine[T]) adoptsOnConflict(obj T) bool {
 //   - an earlier create of ours had no answer: most likely it made the
 //     object. It stays pending, so counted as created (deleted with the
 //     resource, found as Created, never Adopted), and the wait counts from
-//     that create.
+//     that create (from now, should that create be older than the wait
+//     itself, for a kind that would wait anyway).
 //   - this resource has seen the object before (Created or Adopted) and it
 //     now reads missing: Mailgun is not showing it, or it moved away (a
-//     domain to another account). The wait counts from now.
+//     domain to another account). The wait counts from now; what status
+//     records of the object stays as it was.
 //   - a name never seen: the kind's outcome. A kind that adopts on
 //     conflict waits for the object to show, then adopts it; the others
 //     stop at once with a Conflict.
 //
 // A wait is recorded in status (createConflictSince, so it holds across
-// restarts) and, while it lasts, create() sends nothing: Observe alone
-// resolves it when Mailgun shows the object. Once it is over, one more
+// restarts). While it lasts, Observe resolves it when Mailgun shows the
+// object, and create() posts again only on a backoff (waitPosts); a POST
+// that makes the object ends the wait as Created. Once it is over, one more
 // create decides: made, or "already exists" again, which is then a
-// Conflict for the user (and no longer a create of ours: a later sight of
-// the object is not counted as created, since the name may be someone
-// else's and deleting it with the resource would be worse than leaving it).
+// Conflict for the user. A lost create of ours is then no longer counted
+// as pending: a later sight of the object is not counted as created, since
+// the name may be someone else's and deleting it with the resource would be
+// worse than leaving it. An object seen before keeps its record.
 func (e *Engine[T]) conflict(ctx context.Context, obj T, orig *T, earlier *metav1.Time, err error) outcome {
 	st := obj.GetManagedStatus()
+	now := time.Now()
+	waits := st.Management != "" || e.adoptsOnConflict(obj)
 	since := st.CreateConflictSince
-	// A wait ran out (create() posts only then): this was the one more
-	// create, unless a create of ours began after that wait did and had no
-	// answer (the one more create itself, say, cut short after Mailgun made
-	// the object): then the object may be that create's, and a new wait
-	// counts from it.
-	decided := since != nil && (earlier == nil || !earlier.After(since.Time))
-	if !decided {
-		since = nil
-		switch {
-		case earlier != nil:
-			since = earlier
-		case st.Management != "" || e.adoptsOnConflict(obj):
-			since = &metav1.Time{Time: time.Now()}
+	looked := since != nil
+	switch {
+	case since != nil && earlier != nil && earlier.After(since.Time):
+		// A create of ours began after this wait did and had no answer
+		// (the deciding create, or one on the wait's backoff, cut short
+		// after Mailgun made the object): the object may be that
+		// create's, and a new wait counts from it.
+		since, looked = earlier, false
+	case since != nil:
+		// In the wait (a POST on its backoff) or after it (the deciding
+		// POST).
+	case earlier != nil:
+		since = earlier
+		if waits && now.Sub(earlier.Time) >= visibilityWait {
+			// A create lost longer ago than the wait (a long outage):
+			// no looking has been done yet.
+			since = &metav1.Time{Time: now}
+		}
+	case waits:
+		since = &metav1.Time{Time: now}
+		// createConflictSince may not survive the status write: an
+		// installed CRD older than the operator (a Helm upgrade never
+		// upgrades crds/) drops the field without a word, and every
+		// reconcile would start a new wait, posting each grace, never a
+		// Conflict. The conditions, which every CRD version has, bound
+		// it as well: a wait began no later than the Reconciling
+		// condition's Progressing, and a Conflict already decided stays
+		// one (with the field, createConflictSince, kept after a
+		// Conflict, says so).
+		if c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionReconciling); c != nil &&
+			c.Status == metav1.ConditionTrue && c.Reason == ReasonProgressing && c.LastTransitionTime.Time.Before(since.Time) {
+			since, looked = &metav1.Time{Time: c.LastTransitionTime.Time}, true
+		}
+		if failingWith(&st.Status, ReasonConflict) {
+			since, looked = &metav1.Time{Time: now.Add(-visibilityWait)}, true
 		}
 	}
 	st.CreateConflictSince = since
-	if since != nil && !decided && time.Since(since.Time) < visibilityWait {
+	if since != nil && now.Sub(since.Time) < visibilityWait {
 		if earlier != nil {
 			// The marker stays (this create's, newer: a restore without
 			// status waits from it, longer, never shorter).
@@ -449,17 +483,59 @@ func (e *Engine[T]) conflict(ctx context.Context, obj T, orig *T, earlier *metav
 		} else {
 			e.createFailed(ctx, obj, orig, err)
 		}
-		return e.awaitVisibility(obj, visibilityWait-time.Since(since.Time))
+		return e.awaitVisibility(obj, visibilityWait-now.Sub(since.Time))
 	}
 	e.createFailed(ctx, obj, orig, err)
 	if since == nil {
-		return classify(err, time.Now())
+		return classify(err, now)
+	}
+	how := "does not show it"
+	if looked {
+		how = "has not shown it in " + visibilityWait.String() + " of looking"
 	}
 	return classify(stalledError(ReasonConflict, fmt.Errorf(
-		"Mailgun says %s already exists but has not shown it in %s of looking: it may be held by another Mailgun account or "+
+		"Mailgun says %s already exists but %s: it may be held by another Mailgun account or "+
 			"made by someone else; delete it there or choose another name (the operator keeps checking, and takes it once Mailgun shows it "+
 			"if this resource may: created, adopted or spec.adopt): %w",
-		e.External.Identity(obj), visibilityWait, err)), time.Now())
+		e.External.Identity(obj), how, err)), now)
+}
+
+// waitPosts are when, counted from the start of a wait (createConflictSince),
+// a create is sent again while it lasts: about 4 POSTs in 10 minutes,
+// rather than none (a freed name would be created only when the wait is
+// over) or one each grace (about 40, each most likely "already exists"
+// again, against Mailgun's rate limit).
+var waitPosts = []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute}
+
+// nextWaitPost says whether a create is due in the current wait (due), or
+// how long until the next one is. The last create sent is the later of the
+// last one refused (createRefusedTime) and the one of the create marker
+// (a lost create's wait keeps it); the next is the first point of
+// waitPosts after it. None left: the one more create when the wait is over.
+// Everything it reads is in status, so it holds across restarts.
+func nextWaitPost(obj v1alpha1.Managed, now time.Time) (time.Duration, bool) {
+	st := obj.GetManagedStatus()
+	if st.CreateConflictSince == nil {
+		return 0, true
+	}
+	var last time.Time
+	if st.CreateRefusedTime != nil {
+		last = st.CreateRefusedTime.Time
+	}
+	if t, _, ok := createMarker(obj); ok && ownMarker(obj) && t.After(last) {
+		last = t
+	}
+	for _, d := range waitPosts {
+		at := st.CreateConflictSince.Add(d)
+		if !at.After(last) {
+			continue
+		}
+		if !now.Before(at) {
+			return 0, true
+		}
+		return at.Sub(now), false
+	}
+	return visibilityWait, false
 }
 
 // createFailed records a create that failed with err. When it made
@@ -484,12 +560,15 @@ func visibilityLeft(st *v1alpha1.ManagedStatus) (time.Duration, bool) {
 	if st.CreateConflictSince == nil {
 		return 0, false
 	}
-	left := visibilityWait - time.Since(st.CreateConflictSince.Time)
+	// Capped: a createConflictSince ahead of this clock (another
+	// replica's, skewed) never makes the wait longer.
+	left := min(visibilityWait-time.Since(st.CreateConflictSince.Time), visibilityWait)
 	return left, left > 0
 }
 
 // awaitVisibility is the outcome of a reconcile in that wait: Reconciling,
-// looking again after the create grace (or when the wait ends, if sooner).
+// looking again after the create grace (or after left, if sooner: the next
+// create of the wait's backoff, or its end).
 func (e *Engine[T]) awaitVisibility(obj T, left time.Duration) outcome {
 	st := obj.GetManagedStatus()
 	after := max(e.CreateGrace, time.Second)
@@ -499,13 +578,14 @@ func (e *Engine[T]) awaitVisibility(obj T, left time.Duration) outcome {
 	var msg string
 	switch {
 	case st.CreatePendingSince != nil:
-		msg = "Mailgun says the object exists, most likely made by the earlier create whose answer was lost; waiting for Mailgun to show it, without creating again"
+		msg = "Mailgun says the object exists, most likely made by the earlier create whose answer was lost; waiting for Mailgun to show it " +
+			"(creating again only on a backoff: at 1, 2, 4 and 8 minutes)"
 	case st.Management != "":
-		msg = "Mailgun says the object exists but does not show it; looking again, without creating, for up to " + visibilityWait.String() +
-			" (if this lasts, check that it is still in this Mailgun account)"
+		msg = "Mailgun says the object exists but does not show it; looking again for up to " + visibilityWait.String() +
+			", creating again only on a backoff (at 1, 2, 4 and 8 minutes); if this lasts, check that it is still in this Mailgun account"
 	default:
-		msg = "Mailgun says the object exists but does not show it yet; looking again, without creating, for up to " + visibilityWait.String() +
-			", and taking it over once Mailgun shows it"
+		msg = "Mailgun says the object exists but does not show it yet; looking again for up to " + visibilityWait.String() +
+			", creating again only on a backoff (at 1, 2, 4 and 8 minutes), and taking it over once Mailgun shows it"
 	}
 	return outcome{phase: phaseReconciling, reason: ReasonProgressing, requeueAfter: after, message: msg}
 }

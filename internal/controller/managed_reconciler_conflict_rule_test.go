@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -219,8 +220,25 @@ func newConflictRigWith[T v1alpha1.Managed](t *testing.T, obj T, newObj func() T
 					*tp = &metav1.Time{Time: (*tp).Add(-d)}
 				}
 			}
+			if st.CreateRefusedTime != nil {
+				st.CreateRefusedTime = &metav1.MicroTime{Time: st.CreateRefusedTime.Add(-d)}
+			}
 			if err := c.Status().Patch(context.Background(), got, client.MergeFrom(orig)); err != nil {
 				t.Fatal(err)
+			}
+			// The create marker: when the last create began.
+			if at, uid, flag := markerFields(got); at != "" {
+				tm, err := time.Parse(time.RFC3339Nano, at)
+				if err != nil {
+					t.Fatal(err)
+				}
+				orig := got.DeepCopyObject().(T)
+				ann := maps.Clone(got.GetAnnotations())
+				ann[CreateStartedAnnotation] = strings.TrimSpace(tm.Add(-d).Format(time.RFC3339Nano) + " " + string(uid) + " " + flag)
+				got.SetAnnotations(ann)
+				if err := c.Patch(context.Background(), got, client.MergeFrom(orig)); err != nil {
+					t.Fatal(err)
+				}
 			}
 		},
 	}
@@ -324,7 +342,7 @@ func TestCreateConflictRule(t *testing.T) {
 		"MailingList":    {lost, seen, takenAdopt},
 		"Template":       {lost, seen, takenAdopt},
 		"SMTPCredential": {lost, seen, taken},
-		"Webhook":        {lost, seen, taken},
+		"Webhook":        {lost, seen, takenAdopt},
 	}
 	loginAdopt := takenAdopt
 	loginAdopt.name, loginAdopt.adopt = "(c) someone else's, never seen, spec.adopt", true
@@ -372,10 +390,10 @@ func TestCreateConflictRule(t *testing.T) {
 						t.Fatalf("createPendingSince %v: only a lost create of ours stays pending", st.CreatePendingSince)
 					}
 					for range 3 {
-						rig.reconcile()
+						lookAgainWithinGrace(t, rig)
 					}
 					if h.creates != sc.firstCreates {
-						t.Fatalf("%d POSTs during the wait, want none: observing is enough", h.creates-sc.firstCreates)
+						t.Fatalf("%d POSTs in the wait's first minute, want none: observing is enough", h.creates-sc.firstCreates)
 					}
 					h.hidden = false
 					rig.reconcile()
@@ -389,6 +407,55 @@ func TestCreateConflictRule(t *testing.T) {
 					}
 					if h.creates != sc.firstCreates {
 						t.Fatalf("%d POSTs in all, want %d", h.creates, sc.firstCreates)
+					}
+				})
+				t.Run("creates again on a backoff", func(t *testing.T) {
+					h, rig := start(t)
+					// Ten minutes less one step, in steps of 30 seconds.
+					for range 19 {
+						rig.backdate(30 * time.Second)
+						lookAgainWithinGrace(t, rig)
+					}
+					if got := h.creates - sc.firstCreates; got != len(waitPosts) {
+						t.Fatalf("%d POSTs in the wait, want %d (at %v)", got, len(waitPosts), waitPosts)
+					}
+					if st := rig.status(); st.CreateConflictSince == nil || readyOf(st) != "False/"+ReasonProgressing {
+						t.Fatalf("Ready %s, createConflictSince %v: want the wait still on", readyOf(st), st.CreateConflictSince)
+					}
+				})
+				t.Run("name freed in the wait", func(t *testing.T) {
+					h, rig := start(t)
+					for range 5 { // two and a half minutes: two POSTs
+						rig.backdate(30 * time.Second)
+						rig.reconcile()
+					}
+					// Deleted outside the operator: the name freed, reads 404,
+					// the next create makes it.
+					h.exists = false
+					for range 3 { // the POST at four minutes
+						rig.backdate(30 * time.Second)
+						rig.reconcile()
+					}
+					st := rig.status()
+					if got := h.creates - sc.firstCreates; got != 3 || !h.exists {
+						t.Fatalf("%d POSTs in the wait, object made %v: want 3, the third making it", got, h.exists)
+					}
+					if st.Management != v1alpha1.ManagementCreated || st.CreateConflictSince != nil || st.CreatePendingSince != nil {
+						t.Fatalf("management %q, createConflictSince %v, createPendingSince %v: want Created, the wait over",
+							st.Management, st.CreateConflictSince, st.CreatePendingSince)
+					}
+				})
+				t.Run("wait over, name freed", func(t *testing.T) {
+					h, rig := start(t)
+					rig.reconcile()
+					rig.backdate(visibilityWait + time.Second)
+					h.exists = false
+					rig.reconcile()
+					st := rig.status()
+					if h.creates != sc.firstCreates+1 || st.Management != v1alpha1.ManagementCreated ||
+						st.CreateConflictSince != nil || st.CreatePendingSince != nil {
+						t.Fatalf("%d POSTs after the wait, management %q, createConflictSince %v, createPendingSince %v: want one, Created, the wait over",
+							h.creates-sc.firstCreates, st.Management, st.CreateConflictSince, st.CreatePendingSince)
 					}
 				})
 				t.Run("wait over", func(t *testing.T) {
@@ -415,6 +482,17 @@ func TestCreateConflictRule(t *testing.T) {
 				})
 			})
 		}
+	}
+}
+
+// lookAgainWithinGrace reconciles once in a wait: it must ask to be run
+// again, within the create grace (1s in the rig), or the wait would never
+// see the object.
+func lookAgainWithinGrace(t *testing.T, rig conflictRig) {
+	t.Helper()
+	res, err := rig.reconcile()
+	if err != nil || res.RequeueAfter <= 0 || res.RequeueAfter > time.Second {
+		t.Fatalf("result %+v, error %v: a reconcile in the wait must look again within the grace", res, err)
 	}
 }
 

@@ -261,3 +261,91 @@ func TestConflictDeleteDuringWait(t *testing.T) {
 		}
 	}
 }
+
+// dropNewStatusFields makes the API server drop the status fields an
+// installed CRD older than the operator does not know (Helm never upgrades
+// crds/): createConflictSince and createRefusedTime, silently.
+func dropNewStatusFields() *interceptor.Funcs {
+	return &interceptor.Funcs{SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+		if err := c.SubResource(sub).Patch(ctx, obj, p, opts...); err != nil {
+			return err
+		}
+		l, ok := obj.(*v1alpha1.MailingList)
+		if !ok || (l.Status.CreateConflictSince == nil && l.Status.CreateRefusedTime == nil) {
+			return nil
+		}
+		l.Status.CreateConflictSince, l.Status.CreateRefusedTime = nil, nil
+		return c.SubResource(sub).Update(ctx, l)
+	}}
+}
+
+// TestConflictWaitBoundWithoutStatusField: with a CRD that drops
+// createConflictSince, the wait is still bounded (by the Reconciling
+// condition, which every CRD version has) and ends in a Conflict that
+// stays one, instead of a new wait, and a POST, on every reconcile forever.
+func TestConflictWaitBoundWithoutStatusField(t *testing.T) {
+	for _, seen := range []bool{true, false} {
+		name := "(c) someone else's list"
+		if seen {
+			name = "(b) seen before"
+		}
+		t.Run(name, func(t *testing.T) {
+			h := &hider{exists: true, hidden: true}
+			rig := listRig(t, h, seen, dropNewStatusFields())
+			for range 3 {
+				lookAgainWithinGrace(t, rig)
+			}
+			st := rig.status()
+			if st.CreateConflictSince != nil || readyOf(st) != "False/"+ReasonProgressing {
+				t.Fatalf("Ready %s, createConflictSince %v: want a wait, its field dropped", readyOf(st), st.CreateConflictSince)
+			}
+			// Ten minutes and more of Reconciling.
+			obj := rig.object().(*v1alpha1.MailingList)
+			orig := obj.DeepCopy()
+			for i := range obj.Status.Conditions {
+				obj.Status.Conditions[i].LastTransitionTime = metav1.NewTime(obj.Status.Conditions[i].LastTransitionTime.Add(-visibilityWait - time.Second))
+			}
+			if err := rig.c.Status().Patch(context.Background(), obj, client.MergeFrom(orig)); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 2 {
+				_, _ = rig.reconcile()
+				if got := readyOf(rig.status()); got != "False/"+ReasonConflict {
+					t.Fatalf("reconcile %d after the bound: Ready %s, want False/%s", i, got, ReasonConflict)
+				}
+			}
+			h.hidden = false
+			_, _ = rig.reconcile()
+			if st := rig.status(); readyOf(st) != "True/"+ReasonSucceeded {
+				t.Fatalf("Ready %s once shown", readyOf(st))
+			}
+		})
+	}
+}
+
+// TestVisibilityLeft: how long a wait still lasts, never longer than the
+// wait itself, even for a createConflictSince ahead of this clock (written
+// by another replica whose clock runs fast).
+func TestVisibilityLeft(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		since  time.Duration // createConflictSince from now; 0: none
+		wantOK bool
+	}{
+		{"no wait", 0, false},
+		{"just begun", -time.Second, true},
+		{"over", -visibilityWait - time.Second, false},
+		{"ahead of this clock", time.Hour, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &v1alpha1.ManagedStatus{}
+			if tc.since != 0 {
+				st.CreateConflictSince = &metav1.Time{Time: time.Now().Add(tc.since)}
+			}
+			left, ok := visibilityLeft(st)
+			if ok != tc.wantOK || left > visibilityWait {
+				t.Fatalf("left %v, ok %v: want ok %v, never more than %v", left, ok, tc.wantOK, visibilityWait)
+			}
+		})
+	}
+}
