@@ -80,8 +80,9 @@ type ManagedStatus struct {
 
 	// createConflictSince is set when a create is answered that the object
 	// already exists while reads do not show it (Mailgun is eventually
-	// consistent). The operator then only reads, and sends no create, until
-	// Mailgun shows the object or 10 minutes have passed since this time
+	// consistent). The operator then reads, and sends a create again only
+	// at 1, 2, 4 and 8 minutes after this time, until Mailgun shows the
+	// object, a create makes it, or 10 minutes have passed since this time
 	// (since the earlier create still pending, when there is one: most
 	// likely the one that made the object); then one more create decides.
 	// It is cleared when the object is seen or made.
