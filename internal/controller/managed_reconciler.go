@@ -342,7 +342,8 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 			return rateLimited(until, time.Now())
 		}
 	}
-	if st.Management == v1alpha1.ManagementAdopted {
+	if st.Management == v1alpha1.ManagementAdopted && st.CreateConflictSince == nil {
+		// Once: not again for each create of a wait's backoff.
 		e.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Recreating", "Create",
 			"the adopted Mailgun object is gone; creating it from the spec")
 	}
