@@ -594,9 +594,10 @@ func (e *Engine[T]) awaitVisibility(obj T, left time.Duration) outcome {
 // CreateStartedAnnotation is the write-ahead marker of a create: when the
 // operator last began one (RFC 3339 with nanoseconds) and for which object
 // (its UID, so that a copy or a restore of the resource, which has another
-// UID, never takes the original's create as its own), and, third, the flag
-// markerWroteName when that create wrote the external-name annotation
-// (space-separated), written with the finalizer, before the POST. A create
+// UID, never takes the original's create as its own), space-separated,
+// exactly two fields (every release parses it so), written with the
+// finalizer, before the POST (with ExternalNameWrittenAnnotation when that
+// create wrote the external name). A create
 // is pending while status records no createdTime nor createRefusedTime at
 // or after it (see pendingFromMarker). It is left in place after a create
 // that answered, and after a lost create found later: createdTime then
@@ -615,18 +616,19 @@ func (e *Engine[T]) markCreate(ctx context.Context, obj T, at time.Time) error {
 	if ann == nil {
 		ann = map[string]string{}
 	}
-	marker := at.UTC().Format(time.RFC3339Nano) + " " + string(obj.GetUID())
+	// Each create says afresh whether it wrote the name.
+	delete(ann, ExternalNameWrittenAnnotation)
 	if id := e.External.Identity(obj); id != "" {
 		if ann[ExternalNameAnnotation] == "" {
 			// Written for this create only: should it make nothing, the
 			// name goes with the marker (unmarkCreate), or a name someone
 			// else holds would read as this resource's own (a login's
 			// mayManage).
-			marker += " " + markerWroteName
+			ann[ExternalNameWrittenAnnotation] = string(obj.GetUID())
 		}
 		ann[ExternalNameAnnotation] = id
 	}
-	ann[CreateStartedAnnotation] = marker
+	ann[CreateStartedAnnotation] = at.UTC().Format(time.RFC3339Nano) + " " + string(obj.GetUID())
 	cp.SetAnnotations(ann)
 	if err := e.Client.Patch(ctx, cp, client.MergeFromWithOptions(obj, client.MergeFromWithOptimisticLock{})); err != nil {
 		return fmt.Errorf("cannot record the create before sending it: %w", err)
@@ -646,6 +648,7 @@ func (e *Engine[T]) unmarkCreate(ctx context.Context, obj T, orig *T) error {
 	cp := obj.DeepCopyObject().(T)
 	ann := maps.Clone(cp.GetAnnotations())
 	delete(ann, CreateStartedAnnotation)
+	delete(ann, ExternalNameWrittenAnnotation)
 	st := obj.GetManagedStatus()
 	if markerWroteNameOf(obj) && st.Management == "" && st.CreatePendingSince == nil {
 		// The create made nothing and this resource has no object: the
@@ -694,42 +697,33 @@ func pendingFromMarker(obj v1alpha1.Managed) bool {
 	return false
 }
 
-// markerWroteName, third in a create marker, says that markCreate wrote
-// the external-name annotation for that create (there was none).
-const markerWroteName = "external-name"
-
-// markerFields splits obj's create marker: when, whose UID, and the flag.
-func markerFields(obj metav1.Object) (at string, uid types.UID, flag string) {
-	f := strings.Fields(obj.GetAnnotations()[CreateStartedAnnotation])
-	if len(f) > 0 {
-		at = f[0]
-	}
-	if len(f) > 1 {
-		uid = types.UID(f[1])
-	}
-	if len(f) > 2 {
-		flag = f[2]
-	}
-	return at, uid, flag
-}
+// ExternalNameWrittenAnnotation says that the create of the object whose
+// UID it holds wrote the external-name annotation (there was none): should
+// that create make nothing, the name goes with the marker (unmarkCreate).
+// It is written and removed in the same patches as the create marker. It is
+// an annotation of its own, not a third field of the marker: releases
+// before it read the marker as "<time> <uid>" (strings.Cut), and would take
+// "<uid> <flag>" for another object's UID, this resource's own pending
+// create for a copy's.
+const ExternalNameWrittenAnnotation = "mailgun.operator.dev/external-name-written"
 
 // markerUIDOf is the UID obj's create marker names, "" without one.
 func markerUIDOf(obj metav1.Object) types.UID {
-	_, uid, _ := markerFields(obj)
-	return uid
+	_, uid, _ := strings.Cut(obj.GetAnnotations()[CreateStartedAnnotation], " ")
+	return types.UID(uid)
 }
 
 // markerWroteNameOf says whether obj's own create marker wrote the
 // external-name annotation (see markCreate).
 func markerWroteNameOf(obj metav1.Object) bool {
-	_, _, flag := markerFields(obj)
-	return ownMarker(obj) && flag == markerWroteName
+	return ownMarker(obj) && obj.GetAnnotations()[ExternalNameWrittenAnnotation] == string(obj.GetUID())
 }
 
 // createMarker reads obj's create marker: when the create began and for
 // which object's UID.
 func createMarker(obj metav1.Object) (time.Time, types.UID, bool) {
-	at, uid, _ := markerFields(obj)
+	uid := markerUIDOf(obj)
+	at, _, _ := strings.Cut(obj.GetAnnotations()[CreateStartedAnnotation], " ")
 	t, err := time.Parse(time.RFC3339Nano, at)
 	if err != nil || uid == "" {
 		return time.Time{}, "", false

@@ -227,14 +227,14 @@ func newConflictRigWith[T v1alpha1.Managed](t *testing.T, obj T, newObj func() T
 				t.Fatal(err)
 			}
 			// The create marker: when the last create began.
-			if at, uid, flag := markerFields(got); at != "" {
+			if at, uid, ok := strings.Cut(got.GetAnnotations()[CreateStartedAnnotation], " "); ok {
 				tm, err := time.Parse(time.RFC3339Nano, at)
 				if err != nil {
 					t.Fatal(err)
 				}
 				orig := got.DeepCopyObject().(T)
 				ann := maps.Clone(got.GetAnnotations())
-				ann[CreateStartedAnnotation] = strings.TrimSpace(tm.Add(-d).Format(time.RFC3339Nano) + " " + string(uid) + " " + flag)
+				ann[CreateStartedAnnotation] = tm.Add(-d).Format(time.RFC3339Nano) + " " + uid
 				got.SetAnnotations(ann)
 				if err := c.Patch(context.Background(), got, client.MergeFrom(orig)); err != nil {
 					t.Fatal(err)

@@ -3,6 +3,8 @@ package controller
 import (
 	"context"
 	"errors"
+	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -347,5 +349,49 @@ func TestVisibilityLeft(t *testing.T) {
 				t.Fatalf("left %v, ok %v: want ok %v, never more than %v", left, ok, tc.wantOK, visibilityWait)
 			}
 		})
+	}
+}
+
+// TestCreateMarkerReadByEarlierReleases: the create marker stays the two
+// fields every release parses ("<time> <uid>", split at the first space):
+// an operator rolled back reads the marker this create writes as its own
+// create, not a copy's. That the create wrote the external name is an
+// annotation of its own, naming the same UID.
+func TestCreateMarkerReadByEarlierReleases(t *testing.T) {
+	h := &hider{exists: true, hidden: true}
+	var marked map[string]string
+	fns := &interceptor.Funcs{Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
+		err := c.Patch(ctx, obj, p, opts...)
+		if err == nil && marked == nil && obj.GetAnnotations()[CreateStartedAnnotation] != "" {
+			marked = maps.Clone(obj.GetAnnotations())
+		}
+		return err
+	}}
+	cr := &v1alpha1.SMTPCredential{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "ns", UID: "uid-c"},
+		Spec: v1alpha1.SMTPCredentialSpec{Domain: "mg.example.com", Login: "bob",
+			PasswordSecretRef: v1alpha1.PasswordSecretReference{Name: "pw"}}}
+	rig := newConflictRigWith(t, cr, func() *v1alpha1.SMTPCredential { return &v1alpha1.SMTPCredential{} },
+		func(c client.Client) external[*v1alpha1.SMTPCredential] {
+			return &credentialExternal{api: hiddenLogin{hider: h, login: "bob@mg.example.com"},
+				secrets: Secrets{Cached: c, Direct: c}}
+		}, fns)
+	_, _ = rig.reconcile()
+	if marked == nil {
+		t.Fatal("no create marker written")
+	}
+	// The parser of earlier releases.
+	at, uid, _ := strings.Cut(marked[CreateStartedAnnotation], " ")
+	if _, err := time.Parse(time.RFC3339Nano, at); err != nil || uid != "uid-c" {
+		t.Fatalf("marker %q reads as time %q, UID %q to an earlier release: want this resource's UID", marked[CreateStartedAnnotation], at, uid)
+	}
+	if marked[ExternalNameWrittenAnnotation] != "uid-c" || marked[ExternalNameAnnotation] == "" {
+		t.Fatalf("annotations %v: want the external name and %s naming this resource", marked, ExternalNameWrittenAnnotation)
+	}
+	// The create was refused: the name it wrote goes with both.
+	ann := rig.object().GetAnnotations()
+	for _, k := range []string{CreateStartedAnnotation, ExternalNameWrittenAnnotation, ExternalNameAnnotation} {
+		if _, ok := ann[k]; ok {
+			t.Errorf("%s left after a refused create: %v", k, ann)
+		}
 	}
 }
