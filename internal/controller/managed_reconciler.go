@@ -466,13 +466,13 @@ func (e *Engine[T]) conflict(ctx context.Context, obj T, orig *T, earlier *metav
 		// it as well: a wait began no later than the Reconciling
 		// condition's Progressing, and a Conflict already decided stays
 		// one (with the field, createConflictSince, kept after a
-		// Conflict, says so).
-		if c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionReconciling); c != nil &&
-			c.Status == metav1.ConditionTrue && c.Reason == ReasonProgressing && c.LastTransitionTime.Time.Before(since.Time) {
-			since, looked = &metav1.Time{Time: c.LastTransitionTime.Time}, true
-		}
-		if failingWith(&st.Status, ReasonConflict) {
-			since, looked = &metav1.Time{Time: now.Add(-visibilityWait)}, true
+		// Conflict, says so). Only conditions this rule wrote count
+		// (conflictRuleWrote): status that shows this rule's wait or
+		// Conflict without createConflictSince is a dropped field; a
+		// Progressing or a Conflict of anything else (a claim's loser)
+		// says nothing of this wait, which then lasts in full.
+		if t, ok := droppedWaitStart(st, now); ok {
+			since, looked = &metav1.Time{Time: t}, true
 		}
 	}
 	st.CreateConflictSince = since
@@ -495,10 +495,40 @@ func (e *Engine[T]) conflict(ctx context.Context, obj T, orig *T, earlier *metav
 		how = "has not shown it in " + visibilityWait.String() + " of looking"
 	}
 	return classify(stalledError(ReasonConflict, fmt.Errorf(
-		"Mailgun says %s already exists but %s: it may be held by another Mailgun account or "+
+		conflictRuleMark+"%s already exists but %s: it may be held by another Mailgun account or "+
 			"made by someone else; delete it there or choose another name (the operator keeps checking, and takes it once Mailgun shows it "+
 			"if this resource may: created, adopted or spec.adopt): %w",
 		e.External.Identity(obj), how, err)), now)
+}
+
+// conflictRuleMark begins every condition message of the conflict rule
+// (its wait: awaitVisibility; its Conflict) and no other: status showing
+// one of them without createConflictSince is status whose CRD dropped the
+// field (see conflict).
+const conflictRuleMark = "Mailgun says "
+
+// conflictRuleWrote says whether c is a condition the conflict rule wrote.
+func conflictRuleWrote(c *metav1.Condition) bool {
+	return c != nil && strings.HasPrefix(c.Message, conflictRuleMark)
+}
+
+// droppedWaitStart is when the wait began, told by the conditions the
+// conflict rule wrote, for status without createConflictSince (a CRD that
+// drops it): no later than its Reconciling Progressing began, and a
+// Conflict it decided stays one (a wait over). ok is false when the
+// conditions are not the rule's: no wait has begun.
+func droppedWaitStart(st *v1alpha1.ManagedStatus, now time.Time) (time.Time, bool) {
+	if st.CreateConflictSince != nil {
+		return st.CreateConflictSince.Time, true
+	}
+	if c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionReady); failingWith(&st.Status, ReasonConflict) && conflictRuleWrote(c) {
+		return now.Add(-visibilityWait), true
+	}
+	if c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionReconciling); c != nil && c.Status == metav1.ConditionTrue &&
+		c.Reason == ReasonProgressing && conflictRuleWrote(c) && c.LastTransitionTime.Time.Before(now) {
+		return c.LastTransitionTime.Time, true
+	}
+	return time.Time{}, false
 }
 
 // waitPosts are when, counted from the start of a wait (createConflictSince),
@@ -579,13 +609,13 @@ func (e *Engine[T]) awaitVisibility(obj T, left time.Duration) outcome {
 	var msg string
 	switch {
 	case st.CreatePendingSince != nil:
-		msg = "Mailgun says the object exists, most likely made by the earlier create whose answer was lost; waiting for Mailgun to show it " +
+		msg = conflictRuleMark + "the object exists, most likely made by the earlier create whose answer was lost; waiting for Mailgun to show it " +
 			"(creating again only on a backoff: at 1, 2, 4 and 8 minutes)"
 	case st.Management != "":
-		msg = "Mailgun says the object exists but does not show it; looking again for up to " + visibilityWait.String() +
+		msg = conflictRuleMark + "the object exists but does not show it; looking again for up to " + visibilityWait.String() +
 			", creating again only on a backoff (at 1, 2, 4 and 8 minutes); if this lasts, check that it is still in this Mailgun account"
 	default:
-		msg = "Mailgun says the object exists but does not show it yet; looking again for up to " + visibilityWait.String() +
+		msg = conflictRuleMark + "the object exists but does not show it yet; looking again for up to " + visibilityWait.String() +
 			", creating again only on a backoff (at 1, 2, 4 and 8 minutes), and taking it over once Mailgun shows it"
 	}
 	return outcome{phase: phaseReconciling, reason: ReasonProgressing, requeueAfter: after, message: msg}

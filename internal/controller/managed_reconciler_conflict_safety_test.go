@@ -395,3 +395,38 @@ func TestCreateMarkerReadByEarlierReleases(t *testing.T) {
 		}
 	}
 }
+
+// TestConflictWaitNotCutByOtherConditions: the conditions that bound a wait
+// whose createConflictSince a CRD drops count only when the conflict rule
+// wrote them. A Conflict or a Progressing of anything else (a claim's
+// loser, a long wait for something else) leaves the first "already
+// exists" a full wait.
+func TestConflictWaitNotCutByOtherConditions(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cond metav1.Condition
+	}{
+		{"an earlier claim's Conflict", metav1.Condition{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse,
+			Reason: ReasonConflict, Message: "another MailingList, other, already manages this Mailgun object"}},
+		{"a Progressing of something else, older than the wait", metav1.Condition{Type: v1alpha1.ConditionReconciling,
+			Status: metav1.ConditionTrue, Reason: ReasonProgressing, Message: "waiting for something else",
+			LastTransitionTime: metav1.NewTime(time.Now().Add(-2 * visibilityWait))}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := &hider{exists: true, hidden: true}
+			l := &v1alpha1.MailingList{ObjectMeta: metav1.ObjectMeta{Name: "l", Namespace: "ns", UID: "uid-l"},
+				Spec: v1alpha1.MailingListSpec{Address: "devs@mg.example.com"}}
+			l.Status.Conditions = []metav1.Condition{tc.cond}
+			rig := newConflictRigWith(t, l, func() *v1alpha1.MailingList { return &v1alpha1.MailingList{} },
+				func(client.Client) external[*v1alpha1.MailingList] { return &listExternal{api: hiddenList{hider: h}} }, nil)
+			if _, err := rig.reconcile(); err != nil {
+				t.Fatal(err)
+			}
+			st := rig.status()
+			if readyOf(st) != "False/"+ReasonProgressing || st.CreateConflictSince == nil ||
+				time.Since(st.CreateConflictSince.Time) > time.Minute {
+				t.Fatalf("Ready %s, createConflictSince %v on the first \"already exists\": want a wait from now", readyOf(st), st.CreateConflictSince)
+			}
+		})
+	}
+}
