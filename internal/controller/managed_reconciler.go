@@ -84,6 +84,19 @@ func (e *Engine[T]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resul
 	// create written over the newer status would make someone else's
 	// object count as created (deleted with the resource).
 	lock := pendingFromMarker(obj)
+	if lock {
+		// That copy would also have this reconcile act on someone else's
+		// object as its own pending create: update it (a login's
+		// password), take it as Created, or delete it. The locked status
+		// write comes too late for those, so the copy is checked first,
+		// with one direct read, only while a marker is outstanding.
+		if err := e.confirmFresh(ctx, obj, "acting on its create marker"); err != nil {
+			if out := classify(err, time.Now()); out.err == nil {
+				return ctrl.Result{RequeueAfter: out.requeueAfter}, nil
+			}
+			return ctrl.Result{}, client.IgnoreNotFound(err)
+		}
+	}
 	var out outcome
 	if obj.GetDeletionTimestamp().IsZero() {
 		out = e.sync(ctx, obj, &orig)
@@ -201,16 +214,26 @@ func (e *Engine[T]) sync(ctx context.Context, obj T, orig *T) outcome {
 // a first sight; a cache that lags is waited for.
 func (e *Engine[T]) confirmFirstSight(ctx context.Context, obj T) error {
 	st := obj.GetManagedStatus()
-	if e.Fresh == nil || st.Management != "" || st.CreatePendingSince != nil {
+	if st.Management != "" || st.CreatePendingSince != nil {
+		return nil
+	}
+	return e.confirmFresh(ctx, obj, "adopting the Mailgun object")
+}
+
+// confirmFresh reads obj from the API server itself and fails with a short
+// wait when the copy at hand is older (a lagging cache); before says what
+// waits for it.
+func (e *Engine[T]) confirmFresh(ctx context.Context, obj T, before string) error {
+	if e.Fresh == nil {
 		return nil
 	}
 	fresh := e.New()
 	if err := e.Fresh.Get(ctx, client.ObjectKeyFromObject(obj), fresh); err != nil {
-		return fmt.Errorf("cannot read the object before adopting: %w", err)
+		return fmt.Errorf("cannot read the object before %s: %w", before, err)
 	}
 	if fresh.GetResourceVersion() != obj.GetResourceVersion() {
 		return waitError(ReasonProgressing, time.Second, fmt.Errorf(
-			"the cached copy of this object is older than the API server's; looking again before adopting the Mailgun object"))
+			"the cached copy of this object is older than the API server's; looking again before %s", before))
 	}
 	return nil
 }

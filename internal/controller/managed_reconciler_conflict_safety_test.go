@@ -430,3 +430,63 @@ func TestConflictWaitNotCutByOtherConditions(t *testing.T) {
 		})
 	}
 }
+
+// TestConflictStaleMarkerCopyWritesNothing: a copy from a lagging cache
+// that still carries the marker of a create since refused (the login is
+// someone else's) would take that create as pending; the copy is checked
+// against the API server before anything is sent, so the other party's
+// login gets no password change from it.
+func TestConflictStaleMarkerCopyWritesNothing(t *testing.T) {
+	h := &hider{exists: true, hidden: true}
+	puts := 0
+	cr := &v1alpha1.SMTPCredential{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "ns", UID: "uid-c"},
+		Spec: v1alpha1.SMTPCredentialSpec{Domain: "mg.example.com", Login: "bob",
+			PasswordSecretRef: v1alpha1.PasswordSecretReference{Name: "pw"}}}
+	// The object as written by markCreate, handed out once more later.
+	var stale *v1alpha1.SMTPCredential
+	staleNext := false
+	fns := &interceptor.Funcs{
+		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
+			err := c.Patch(ctx, obj, p, opts...)
+			if err == nil && stale == nil && obj.GetAnnotations()[CreateStartedAnnotation] != "" {
+				stale = obj.(*v1alpha1.SMTPCredential).DeepCopy()
+			}
+			return err
+		},
+		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+			if l, ok := obj.(*v1alpha1.SMTPCredential); ok && staleNext {
+				staleNext = false
+				stale.DeepCopyInto(l)
+				return nil
+			}
+			return c.Get(ctx, key, obj, opts...)
+		},
+	}
+	rig := newConflictRigWith(t, cr, func() *v1alpha1.SMTPCredential { return &v1alpha1.SMTPCredential{} },
+		func(c client.Client) external[*v1alpha1.SMTPCredential] {
+			return &credentialExternal{api: passwordLogin{hiddenLogin: hiddenLogin{hider: h, login: "bob@mg.example.com"}, puts: &puts},
+				secrets: Secrets{Cached: c, Direct: c}}
+		}, fns)
+	if _, err := rig.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if stale == nil || readyOf(rig.status()) != "False/"+ReasonConflict {
+		t.Fatalf("Ready %s: want the refused create's Conflict", readyOf(rig.status()))
+	}
+	h.hidden = false // the other party's login now listed
+	staleNext = true
+	res, err := rig.reconcile()
+	if st := rig.status(); puts != 0 || st.Management != "" || st.CreatedTime != nil {
+		t.Fatalf("%d password changes, management %q: someone else's login acted on from a stale copy", puts, st.Management)
+	}
+	if err != nil || res.RequeueAfter <= 0 {
+		t.Fatalf("reconcile of the stale copy: %+v %v: want a short requeue", res, err)
+	}
+	// The next reconcile, from a current copy, still leaves it alone.
+	if _, err := rig.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if st := rig.status(); puts != 0 || st.Management != "" {
+		t.Fatalf("%d password changes, management %q after the stale copy", puts, st.Management)
+	}
+}
