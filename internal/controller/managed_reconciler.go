@@ -347,7 +347,8 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 		return outcome{phase: phaseReconciling, reason: ReasonProgressing, requeueAfter: wait,
 			message: "waiting for Mailgun to show the object it just created"}
 	}
-	if left, ok := visibilityLeft(st); ok {
+	now := time.Now()
+	if start, ok := waitStart(st, now); ok && waitLeft(start, now) > 0 {
 		// A create was told the object exists and reads do not show it:
 		// Observe, which ran above, is most of what this reconcile does.
 		// A POST is sent again only on a growing backoff (waitPosts):
@@ -355,8 +356,8 @@ func (e *Engine[T]) create(ctx context.Context, acct mailgun.Account, obj T, ori
 		// Mailgun's rate limit, but one may find the name freed (an
 		// object deleted outside the operator whose name Mailgun still
 		// holds for a while: docs/mailgun-api.md, "Eventual consistency").
-		if next, due := nextWaitPost(obj, time.Now()); !due {
-			return e.awaitVisibility(obj, min(left, next))
+		if next, due := nextWaitPost(obj, start, now); !due {
+			return e.awaitVisibility(obj, min(waitLeft(start, now), next))
 		}
 	}
 	if e.Paused != nil {
@@ -494,7 +495,7 @@ func (e *Engine[T]) conflict(ctx context.Context, obj T, orig *T, earlier *metav
 		// Conflict without createConflictSince is a dropped field; a
 		// Progressing or a Conflict of anything else (a claim's loser)
 		// says nothing of this wait, which then lasts in full.
-		if t, ok := droppedWaitStart(st, now); ok {
+		if t, ok := waitStart(st, now); ok {
 			since, looked = &metav1.Time{Time: t}, true
 		}
 	}
@@ -535,12 +536,13 @@ func conflictRuleWrote(c *metav1.Condition) bool {
 	return c != nil && strings.HasPrefix(c.Message, conflictRuleMark)
 }
 
-// droppedWaitStart is when the wait began, told by the conditions the
-// conflict rule wrote, for status without createConflictSince (a CRD that
-// drops it): no later than its Reconciling Progressing began, and a
-// Conflict it decided stays one (a wait over). ok is false when the
-// conditions are not the rule's: no wait has begun.
-func droppedWaitStart(st *v1alpha1.ManagedStatus, now time.Time) (time.Time, bool) {
+// waitStart is when the current wait began (see conflict): its
+// createConflictSince or, for status without it (a CRD that drops it), as
+// told by the conditions the conflict rule wrote: no later than its
+// Reconciling Progressing began, and a Conflict it decided stays one (a
+// wait over). ok is false when there is neither: no wait has begun. The
+// one start for both the wait's end and its backoff POSTs (nextWaitPost).
+func waitStart(st *v1alpha1.ManagedStatus, now time.Time) (time.Time, bool) {
 	if st.CreateConflictSince != nil {
 		return st.CreateConflictSince.Time, true
 	}
@@ -561,17 +563,17 @@ func droppedWaitStart(st *v1alpha1.ManagedStatus, now time.Time) (time.Time, boo
 // again, against Mailgun's rate limit).
 var waitPosts = []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute}
 
-// nextWaitPost says whether a create is due in the current wait (due), or
-// how long until the next one is. The last create sent is the later of the
-// last one refused (createRefusedTime) and the one of the create marker
-// (a lost create's wait keeps it); the next is the first point of
-// waitPosts after it. None left: the one more create when the wait is over.
-// Everything it reads is in status, so it holds across restarts.
-func nextWaitPost(obj v1alpha1.Managed, now time.Time) (time.Duration, bool) {
+// nextWaitPost says whether a create is due in the wait begun at start
+// (waitStart), or how long until the next one is. The last create sent is
+// the later of the last one refused (createRefusedTime) and the one of the
+// create marker (a lost create's wait keeps it); the next is the first
+// point of waitPosts after it. None left: the one more create when the
+// wait is over. Everything it reads is in status, so it holds across
+// restarts. (A CRD that drops createRefusedTime too leaves only the
+// marker, removed after a refusal: past the first point, a POST each
+// grace until the wait is over, as before the backoff.)
+func nextWaitPost(obj v1alpha1.Managed, start, now time.Time) (time.Duration, bool) {
 	st := obj.GetManagedStatus()
-	if st.CreateConflictSince == nil {
-		return 0, true
-	}
 	var last time.Time
 	if st.CreateRefusedTime != nil {
 		last = st.CreateRefusedTime.Time
@@ -580,7 +582,7 @@ func nextWaitPost(obj v1alpha1.Managed, now time.Time) (time.Duration, bool) {
 		last = t
 	}
 	for _, d := range waitPosts {
-		at := st.CreateConflictSince.Add(d)
+		at := start.Add(d)
 		if !at.After(last) {
 			continue
 		}
@@ -614,10 +616,15 @@ func visibilityLeft(st *v1alpha1.ManagedStatus) (time.Duration, bool) {
 	if st.CreateConflictSince == nil {
 		return 0, false
 	}
-	// Capped: a createConflictSince ahead of this clock (another
-	// replica's, skewed) never makes the wait longer.
-	left := min(visibilityWait-time.Since(st.CreateConflictSince.Time), visibilityWait)
+	left := waitLeft(st.CreateConflictSince.Time, time.Now())
 	return left, left > 0
+}
+
+// waitLeft is how long a wait begun at start still lasts at now. Capped: a
+// start ahead of this clock (another replica's, skewed) never makes the
+// wait longer.
+func waitLeft(start, now time.Time) time.Duration {
+	return min(visibilityWait-now.Sub(start), visibilityWait)
 }
 
 // awaitVisibility is the outcome of a reconcile in that wait: Reconciling,

@@ -490,3 +490,24 @@ func TestConflictStaleMarkerCopyWritesNothing(t *testing.T) {
 		t.Fatalf("%d password changes, management %q after the stale copy", puts, st.Management)
 	}
 }
+
+// TestConflictOldCRDPostsOnBackoff: with a CRD that drops
+// createConflictSince, the wait's start told by the conditions also gates
+// its backoff POSTs: none but the first in the wait's first minute,
+// instead of one each grace.
+func TestConflictOldCRDPostsOnBackoff(t *testing.T) {
+	for _, seen := range []bool{true, false} {
+		t.Run(map[bool]string{true: "seen before", false: "someone else's list"}[seen], func(t *testing.T) {
+			h := &hider{exists: true, hidden: true}
+			rig := listRig(t, h, seen, dropNewStatusFields())
+			for range 5 {
+				if _, err := rig.reconcile(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if st := rig.status(); h.creates != 1 || readyOf(st) != "False/"+ReasonProgressing {
+				t.Fatalf("%d POSTs in 5 reconciles of the wait's first minute, Ready %s: want 1 and a wait", h.creates, readyOf(st))
+			}
+		})
+	}
+}
