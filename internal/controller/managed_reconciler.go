@@ -609,14 +609,21 @@ func (e *Engine[T]) createFailed(ctx context.Context, obj T, orig *T, err error)
 	}
 }
 
-// visibilityLeft is how long the current wait for an object Mailgun says
-// exists still lasts (see conflict); ok is false when there is none, or it
-// is over.
+// visibilityLeft is how long a deletion still takes a DELETE answered 404
+// for the wait for an object Mailgun says exists (see conflict): from the
+// later of the wait's start and a create pending since; ok is false when
+// there is no wait, or it is over.
 func visibilityLeft(st *v1alpha1.ManagedStatus) (time.Duration, bool) {
 	if st.CreateConflictSince == nil {
 		return 0, false
 	}
-	left := waitLeft(st.CreateConflictSince.Time, time.Now())
+	start := st.CreateConflictSince.Time
+	if p := st.CreatePendingSince; p != nil && p.After(start) {
+		// A create of the wait's backoff whose answer was lost: the
+		// object may be that create's, as unseen as the first.
+		start = p.Time
+	}
+	left := waitLeft(start, time.Now())
 	return left, left > 0
 }
 

@@ -330,19 +330,26 @@ func TestConflictWaitBoundWithoutStatusField(t *testing.T) {
 // by another replica whose clock runs fast).
 func TestVisibilityLeft(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		since  time.Duration // createConflictSince from now; 0: none
-		wantOK bool
+		name    string
+		since   time.Duration // createConflictSince from now; 0: none
+		pending time.Duration // createPendingSince from now; 0: none
+		wantOK  bool
 	}{
-		{"no wait", 0, false},
-		{"just begun", -time.Second, true},
-		{"over", -visibilityWait - time.Second, false},
-		{"ahead of this clock", time.Hour, true},
+		{"no wait", 0, 0, false},
+		{"just begun", -time.Second, 0, true},
+		{"over", -visibilityWait - time.Second, 0, false},
+		{"ahead of this clock", time.Hour, 0, true},
+		{"over, a backoff create lost since", -visibilityWait - time.Second, -time.Second, true},
+		{"over, a create pending from before", -visibilityWait - time.Second, -2 * visibilityWait, false},
+		{"no wait, a create pending", 0, -time.Second, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := &v1alpha1.ManagedStatus{}
 			if tc.since != 0 {
 				st.CreateConflictSince = &metav1.Time{Time: time.Now().Add(tc.since)}
+			}
+			if tc.pending != 0 {
+				st.CreatePendingSince = &metav1.Time{Time: time.Now().Add(tc.pending)}
 			}
 			left, ok := visibilityLeft(st)
 			if ok != tc.wantOK || left > visibilityWait {
