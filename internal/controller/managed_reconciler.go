@@ -664,9 +664,9 @@ func (e *Engine[T]) awaitVisibility(obj T, left time.Duration) outcome {
 // UID, never takes the original's create as its own), space-separated,
 // exactly two fields (every release parses it so), written with the
 // finalizer, before the POST (with ExternalNameWrittenAnnotation when that
-// create wrote the external name). A create
-// is pending while status records no createdTime nor createRefusedTime at
-// or after it (see pendingFromMarker). It is left in place after a create
+// create wrote the external name). A create is pending while status
+// records no createdTime at or after it nor a createRefusedTime of that
+// very create (see pendingFromMarker). It is left in place after a create
 // that answered, and after a lost create found later: createdTime then
 // says it is done. It is removed only once written status says no create
 // is pending (see finish), never before; with it goes the external name it
@@ -813,8 +813,9 @@ func outstandingMarker(obj v1alpha1.Managed) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	// createRefusedTime is stored to the microsecond, the marker to the
-	// nanosecond.
-	if r := obj.GetManagedStatus().CreateRefusedTime; r != nil && !r.Time.Before(t.Truncate(time.Microsecond)) {
+	// nanosecond. Only that very create is done: a refusal recorded later
+	// than the marker (a skewed clock's) never hides a create of its own.
+	if r := obj.GetManagedStatus().CreateRefusedTime; r != nil && r.Time.Equal(t.Truncate(time.Microsecond)) {
 		return time.Time{}, false
 	}
 	return t, true
