@@ -169,6 +169,8 @@ type conflictRig struct {
 	// backdate moves the wait's and the pending create's times back by d,
 	// as if that much time had passed.
 	backdate func(d time.Duration)
+	// events receives the events every reconcile records.
+	events chan string
 }
 
 func newConflictRig[T v1alpha1.Managed](t *testing.T, obj T, newObj func() T, ext func(client.Client) external[T]) conflictRig {
@@ -192,9 +194,10 @@ func newConflictRigWith[T v1alpha1.Managed](t *testing.T, obj T, newObj func() T
 	c := b.Build()
 	// A new engine and adapter for every reconcile, as after a restart:
 	// nothing of a wait may live in memory.
+	rec := events.NewFakeRecorder(1000)
 	engine := func() *Engine[T] {
 		return &Engine[T]{Client: c, Accounts: &Accounts{Cached: c, Secrets: Secrets{Cached: c, Direct: c}, Policy: testPolicy},
-			External: ext(c), New: newObj, Recorder: &events.FakeRecorder{}, SyncPeriod: time.Minute, CreateGrace: time.Nanosecond, Fresh: c}
+			External: ext(c), New: newObj, Recorder: rec, SyncPeriod: time.Minute, CreateGrace: time.Nanosecond, Fresh: c}
 	}
 	key := client.ObjectKeyFromObject(obj)
 	get := func() T {
@@ -211,6 +214,7 @@ func newConflictRigWith[T v1alpha1.Managed](t *testing.T, obj T, newObj func() T
 		status: func() v1alpha1.ManagedStatus { return *get().GetManagedStatus() },
 		object: func() client.Object { return get() },
 		c:      c,
+		events: rec.Events,
 		backdate: func(d time.Duration) {
 			got := get()
 			orig := got.DeepCopyObject().(T)

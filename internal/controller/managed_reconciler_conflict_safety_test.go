@@ -518,3 +518,33 @@ func TestConflictOldCRDPostsOnBackoff(t *testing.T) {
 		})
 	}
 }
+
+// TestConflictRecreatingEventOncePerWait: an adopted object gone from
+// Mailgun is created again from the spec, with one Recreating event for the
+// wait that follows "already exists", not one for each POST of its
+// backoff.
+func TestConflictRecreatingEventOncePerWait(t *testing.T) {
+	h := &hider{exists: true, hidden: true}
+	l := &v1alpha1.MailingList{ObjectMeta: metav1.ObjectMeta{Name: "l", Namespace: "ns", UID: "uid-l", Finalizers: []string{Finalizer}},
+		Spec:   v1alpha1.MailingListSpec{Address: "devs@mg.example.com"},
+		Status: v1alpha1.MailingListStatus{ManagedStatus: v1alpha1.ManagedStatus{Management: v1alpha1.ManagementAdopted}}}
+	rig := newConflictRigWith(t, l, func() *v1alpha1.MailingList { return &v1alpha1.MailingList{} },
+		func(client.Client) external[*v1alpha1.MailingList] { return &listExternal{api: hiddenList{hider: h}} }, nil)
+	lookAgainWithinGrace(t, rig)
+	// Past the backoff's first two points: a POST at each.
+	for range 2 {
+		rig.backdate(visibilityWait / 4)
+		if _, err := rig.reconcile(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recreating := 0
+	for len(rig.events) > 0 {
+		if ev := <-rig.events; strings.Contains(ev, " Recreating ") {
+			recreating++
+		}
+	}
+	if st := rig.status(); h.creates != 3 || recreating != 1 || readyOf(st) != "False/"+ReasonProgressing {
+		t.Fatalf("%d POSTs, %d Recreating events, Ready %s: want 3 POSTs in the wait and one event", h.creates, recreating, readyOf(st))
+	}
+}
