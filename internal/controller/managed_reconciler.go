@@ -126,6 +126,16 @@ func (e *Engine[T]) finish(ctx context.Context, orig, obj T, out outcome, lock b
 		opts = append(opts, client.MergeFromWithOptimisticLock{})
 	}
 	if err := patchStatus(ctx, e.Client, orig, obj, orig.GetWholeStatus(), obj.GetWholeStatus(), opts...); err != nil {
+		if r, o := st.CreateRefusedTime, orig.GetManagedStatus().CreateRefusedTime; r != nil && (o == nil || !o.Equal(r)) {
+			// A create refused in this reconcile, and its record lost:
+			// should its marker's removal have failed too, the next
+			// reconcile would take that create as pending (what Mailgun
+			// then shows counted as created, deleted with the resource).
+			// One more try at removing the marker; it holds nothing else.
+			if uerr := e.unmarkCreate(ctx, obj, &orig); uerr != nil {
+				logf.FromContext(ctx).V(1).Info("cannot remove the refused create's marker", "error", uerr.Error())
+			}
+		}
 		return ctrl.Result{}, err
 	}
 	if st.CreatePendingSince == nil && obj.GetDeletionTimestamp().IsZero() && outstanding {

@@ -548,3 +548,48 @@ func TestConflictRecreatingEventOncePerWait(t *testing.T) {
 		t.Fatalf("%d POSTs, %d Recreating events, Ready %s: want 3 POSTs in the wait and one event", h.creates, recreating, readyOf(st))
 	}
 }
+
+// TestConflictRefusalRecordLost: the API server fails, once each, both
+// writes that record a refused create (its marker's removal, then the
+// status write with createRefusedTime). The marker's removal is tried
+// again when the status write fails, so the next reconcile does not take
+// the refused create as pending, and someone else's list, once shown, is
+// Adopted, not Created (deleted with the resource).
+func TestConflictRefusalRecordLost(t *testing.T) {
+	h := &hider{exists: true, hidden: true}
+	removals, statuses := 1, 1 // failures left
+	fns := &interceptor.Funcs{
+		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
+			if removals > 0 && obj.GetAnnotations()[CreateStartedAnnotation] == "" {
+				removals--
+				return errors.New("injected: the API server is unavailable")
+			}
+			return c.Patch(ctx, obj, p, opts...)
+		},
+		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+			if statuses > 0 {
+				statuses--
+				return errors.New("injected: the API server is unavailable")
+			}
+			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
+		},
+	}
+	rig := listRig(t, h, false, fns)
+	if _, err := rig.reconcile(); err == nil {
+		t.Fatal("the failed status write was not reported")
+	}
+	if removals != 0 || statuses != 0 {
+		t.Fatalf("faults not reached: %d removals, %d status writes left", removals, statuses)
+	}
+	if _, ok := rig.object().GetAnnotations()[CreateStartedAnnotation]; ok {
+		t.Fatalf("the refused create's marker is still there: %v", rig.object().GetAnnotations())
+	}
+	lookAgainWithinGrace(t, rig)
+	h.hidden = false
+	if _, err := rig.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	if st := rig.status(); st.Management != v1alpha1.ManagementAdopted {
+		t.Fatalf("management %q: someone else's list must be Adopted", st.Management)
+	}
+}
