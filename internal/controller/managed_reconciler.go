@@ -693,8 +693,12 @@ func (e *Engine[T]) markCreate(ctx context.Context, obj T, at time.Time) error {
 	if ann == nil {
 		ann = map[string]string{}
 	}
-	// Each create says afresh whether it wrote the name.
-	delete(ann, ExternalNameWrittenAnnotation)
+	// A name an earlier create of this resource wrote stays marked as
+	// such (that create may have made nothing, like this one: the name
+	// goes with the marker then); another object's mark (a copy's) goes.
+	if ann[ExternalNameWrittenAnnotation] != string(obj.GetUID()) || ann[ExternalNameAnnotation] == "" {
+		delete(ann, ExternalNameWrittenAnnotation)
+	}
 	if id := e.External.Identity(obj); id != "" {
 		if ann[ExternalNameAnnotation] == "" {
 			// Written for this create only: should it make nothing, the

@@ -27,6 +27,8 @@ type hider struct {
 	hidden bool // reads do not show it (eventual consistency, or another account's)
 	// loseNext: the next create makes the object and its answer is lost.
 	loseNext bool
+	// failNext: the next create gets no answer (a 503) and makes nothing.
+	failNext bool
 	creates  int
 	deletes  int
 }
@@ -34,6 +36,10 @@ type hider struct {
 // create counts a POST and answers it as Mailgun would.
 func (h *hider) create(op mailgun.Operation) error {
 	h.creates++
+	if h.failNext {
+		h.failNext = false
+		return mailgun.Classify(op, 503, nil, nil)
+	}
 	if h.exists {
 		return mailgun.Classify(op, 400, nil, []byte(`{"message":"Duplicate object: it already exists"}`))
 	}

@@ -593,3 +593,37 @@ func TestConflictRefusalRecordLost(t *testing.T) {
 		t.Fatalf("management %q: someone else's list must be Adopted", st.Management)
 	}
 }
+
+// TestConflictLostCreateNameGoes: a login's create writes its external name
+// and gets no answer; the POSTs after it hear "already exists" (someone
+// else holds the login) until the wait is over. The name the first create
+// wrote goes with the marker then, though later creates re-marked it: it
+// never vouches for the other party's login once listed.
+func TestConflictLostCreateNameGoes(t *testing.T) {
+	h := &hider{exists: true, hidden: true, failNext: true}
+	puts := 0
+	cr := &v1alpha1.SMTPCredential{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "ns", UID: "uid-c"},
+		Spec: v1alpha1.SMTPCredentialSpec{Domain: "mg.example.com", Login: "bob",
+			PasswordSecretRef: v1alpha1.PasswordSecretReference{Name: "pw"}}}
+	rig := newConflictRigWith(t, cr, func() *v1alpha1.SMTPCredential { return &v1alpha1.SMTPCredential{} },
+		func(c client.Client) external[*v1alpha1.SMTPCredential] {
+			return &credentialExternal{api: passwordLogin{hiddenLogin: hiddenLogin{hider: h, login: "bob@mg.example.com"}, puts: &puts},
+				secrets: Secrets{Cached: c, Direct: c}}
+		}, nil)
+	rig.reconcile() // the lost create
+	rig.reconcile() // "already exists": a wait on the lost create
+	rig.backdate(visibilityWait + time.Second)
+	rig.reconcile() // the deciding create: "already exists" again
+	st := rig.status()
+	if h.creates != 3 || readyOf(st) != "False/"+ReasonConflict {
+		t.Fatalf("%d POSTs, Ready %s: want 3 and a Conflict", h.creates, readyOf(st))
+	}
+	if ann := rig.object().GetAnnotations(); ann[ExternalNameAnnotation] != "" {
+		t.Fatalf("annotations %v: the external name the lost create wrote must go", ann)
+	}
+	h.hidden = false
+	rig.reconcile()
+	if st := rig.status(); puts != 0 || st.Management != "" {
+		t.Fatalf("%d password changes, management %q: someone else's login taken over", puts, st.Management)
+	}
+}
