@@ -701,8 +701,8 @@ func (e *Engine[T]) markCreate(ctx context.Context, obj T, at time.Time) error {
 	}
 	if id := e.External.Identity(obj); id != "" {
 		if ann[ExternalNameAnnotation] == "" {
-			// Written for this create only: should it make nothing, the
-			// name goes with the marker (unmarkCreate), or a name someone
+			// Written for a create: should it make nothing, the name
+			// goes with the marker (unmarkCreate), or a name someone
 			// else holds would read as this resource's own (a login's
 			// mayManage).
 			ann[ExternalNameWrittenAnnotation] = string(obj.GetUID())
