@@ -77,6 +77,26 @@ type ManagedStatus struct {
 	// across a restart of the operator.
 	// +optional
 	CreatedTime *metav1.Time `json:"createdTime,omitempty"`
+
+	// createConflictSince is set when a create is answered that the object
+	// already exists while reads do not show it (Mailgun is eventually
+	// consistent). The operator then reads, and sends a create again only
+	// at 1, 2, 4 and 8 minutes after this time, until Mailgun shows the
+	// object, a create makes it, or 10 minutes have passed since this time
+	// (since the earlier create still pending, when there is one: most
+	// likely the one that made the object); then one more create decides.
+	// It is cleared when the object is seen or made.
+	// +optional
+	CreateConflictSince *metav1.Time `json:"createConflictSince,omitempty"`
+
+	// createRefusedTime is when the last create that made nothing began
+	// (Mailgun refused it: "already exists", an invalid spec; or it failed
+	// before it was sent). Its create marker is then done, even when the
+	// marker could not be removed: a create is never taken as pending, nor
+	// what Mailgun later shows as created by it. Stored to the microsecond,
+	// as the marker is compared with it.
+	// +optional
+	CreateRefusedTime *metav1.MicroTime `json:"createRefusedTime,omitempty"`
 }
 
 // EffectiveDeletionPolicy is what happens on deletion: the spec's policy if

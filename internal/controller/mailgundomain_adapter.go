@@ -260,17 +260,14 @@ func (x *domainExternal) Create(ctx context.Context, a mailgun.Account, d *v1alp
 	info, err := x.api.CreateDomain(ctx, a, req)
 	x.snapshots.wrote(d.UID)
 	x.wroteList(a, d.Spec.DomainName)
-	if errors.Is(err, mailgun.ErrConflict) && d.Status.Management != "" && !waitedTooLong(d, visibilityWait) {
-		// This account has shown the domain before, it now reads 404, and
-		// a create says it exists: Mailgun is not showing it yet
-		// (docs/mailgun-api.md, "Eventual consistency"). Wait for it
-		// rather than stall on a conflict. A name held by another account
-		// was never seen here, and stays a Conflict.
-		return observation{}, waitError(ReasonProgressing, deletionPoll, fmt.Errorf(
-			"Mailgun says %s exists but does not show it yet; looking again (if this lasts, check that the domain is still in this account)",
-			d.Spec.DomainName))
-	}
 	if err != nil {
+		// "Already exists" for a domain Observe did not see is the
+		// engine's to decide (Engine.conflict): a lost create of this
+		// resource, or a domain it has shown before, that Mailgun is not
+		// showing yet (docs/mailgun-api.md, "Eventual consistency"), is
+		// waited for; a name never seen here is most likely held by
+		// another account, and stays a Conflict (a domain does not adopt
+		// on a conflict).
 		return observation{}, err
 	}
 	recordDomain(d, info)

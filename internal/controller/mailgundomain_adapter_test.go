@@ -250,6 +250,8 @@ var _ = Describe("MailgunDomain as the real API behaves (docs/mailgun-api.md)", 
 		Consistently(stalledReason(d), 2*time.Second).ShouldNot(Equal("True/"+ReasonConflict), "the operator's own domain is no conflict")
 		eventuallyReady(d)
 		Expect(d.Status.Management).To(Equal(v1alpha1.ManagementCreated), "Adopted would leave it in Mailgun on deletion")
+		Expect(w.mg.Calls(mailguntest.OpCreateDomain)).To(Equal(2),
+			"the POST that made it and the one that heard it exists; none while waiting for Mailgun to show it")
 
 		Expect(k8s.Delete(ctx, d)).To(Succeed())
 		eventuallyGone(d)

@@ -189,13 +189,11 @@ func (x *listExternal) Create(ctx context.Context, a mailgun.Account, l *v1alpha
 		r.ReplyPreference = new(string(s.ReplyPreference))
 	}
 	got, err := x.api.CreateList(ctx, a, r)
-	if errors.Is(err, mailgun.ErrConflict) {
-		// Not there a moment ago: made meanwhile, or not shown yet. The
-		// next Observe finds it.
-		return observation{}, waitError(ReasonProgressing, deletionPoll, fmt.Errorf(
-			"Mailgun says list %s exists but did not show it; looking again: %w", s.Address, err))
-	}
 	if err != nil {
+		// "Already exists" for a list Observe did not see a moment ago:
+		// made meanwhile, or not shown yet (docs/mailgun-api.md, "Eventual
+		// consistency"). The engine waits for Observe to find it
+		// (Engine.conflict, adoptsOnConflict).
 		return observation{}, err
 	}
 	l.Status.MembersCount = int32(got.MembersCount)
@@ -228,6 +226,11 @@ func (x *listExternal) Update(ctx context.Context, a mailgun.Account, l *v1alpha
 func (x *listExternal) Delete(ctx context.Context, a mailgun.Account, l *v1alpha1.MailingList) error {
 	return x.api.DeleteList(ctx, a, l.Spec.Address)
 }
+
+// adoptsOnConflict: a list of an address the create is told exists is
+// taken over once Mailgun shows it, as an existing list found by Observe
+// is.
+func (x *listExternal) adoptsOnConflict(*v1alpha1.MailingList) bool { return true }
 
 // Identity is the list's address.
 func (x *listExternal) Identity(l *v1alpha1.MailingList) string { return l.Spec.Address }

@@ -57,19 +57,20 @@ func (f *hiddenLists) DeleteMember(context.Context, mailgun.Account, string, str
 // TestConflictAfterLostCreate: a create's answer is lost after Mailgun
 // made the object, reads hide it, and the next create hears "already
 // exists". The object is the operator's: it must end Created (deleted with
-// its resource), not Adopted — also when the adapter turns the conflict
-// into a wait of its own (a list), and also when the object had already
-// been Reconciling for longer than the wait's bound before the conflict (a
-// long outage: the bound counts from the pending create, not from the
-// Reconciling condition).
+// its resource), not Adopted, and the reconciles in between only read (no
+// POST after the one that heard "already exists": Engine.conflict) — also
+// when the lost create is older than the wait's bound at the conflict (a
+// long outage: a kind that waits anyway counts the wait from the conflict,
+// and says nothing of looking it has not done). The rule for every kind and
+// case: managed_reconciler_conflict_rule_test.go.
 func TestConflictAfterLostCreate(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		// reconcilingFor backdates the Reconciling condition.
-		reconcilingFor time.Duration
+		// pendingFor backdates the lost create (createPendingSince).
+		pendingFor time.Duration
 	}{
 		{"the conflict heard at once", 0},
-		{"after 11 minutes of Reconciling", 11 * time.Minute},
+		{"the lost create 11 minutes old at the conflict", 11 * time.Minute},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			scheme := unitScheme(t)
@@ -93,19 +94,22 @@ func TestConflictAfterLostCreate(t *testing.T) {
 				return got
 			}
 			_, _ = e.Reconcile(context.Background(), req) // makes the list; the answer is a 503
-			if tc.reconcilingFor > 0 {
+			if tc.pendingFor > 0 {
 				got := get()
 				orig := got.DeepCopy()
-				for i := range got.Status.Conditions {
-					got.Status.Conditions[i].LastTransitionTime = metav1.NewTime(time.Now().Add(-tc.reconcilingFor))
-				}
+				got.Status.CreatePendingSince = &metav1.Time{Time: got.Status.CreatePendingSince.Add(-tc.pendingFor)}
 				if err := c.Status().Patch(context.Background(), got, client.MergeFrom(orig)); err != nil {
 					t.Fatal(err)
 				}
 			}
 			_, _ = e.Reconcile(context.Background(), req) // hidden; the POST hears "already exists"
-			if got := get(); api.creates != 2 || got.Status.CreatePendingSince == nil {
-				t.Fatalf("%d creates, pending %v: want the second POST, and the first create still pending", api.creates, got.Status.CreatePendingSince)
+			if got := get(); api.creates != 2 || got.Status.CreatePendingSince == nil || readyOf(got.Status.ManagedStatus) != "False/"+ReasonProgressing {
+				t.Fatalf("%d creates, pending %v, Ready %s: want the second POST, the first create still pending, and a wait",
+					api.creates, got.Status.CreatePendingSince, readyOf(got.Status.ManagedStatus))
+			}
+			_, _ = e.Reconcile(context.Background(), req) // still hidden: observed, not posted again
+			if api.creates != 2 {
+				t.Fatalf("%d creates: a reconcile in the wait posted again", api.creates)
 			}
 			api.hidden = false
 			_, _ = e.Reconcile(context.Background(), req)

@@ -560,10 +560,15 @@ func TestPendingFromMarker(t *testing.T) {
 	at := time.Date(2026, 1, 1, 10, 0, 0, 700_000_000, time.UTC)
 	mark := at.Format(time.RFC3339Nano) + " uid-1"
 	sec := func(d time.Duration) *metav1.Time { return &metav1.Time{Time: at.Truncate(time.Second).Add(d)} }
+	// createRefusedTime is stored to the microsecond.
+	micro := func(d time.Duration) *metav1.MicroTime {
+		return &metav1.MicroTime{Time: at.Add(d).Truncate(time.Microsecond)}
+	}
 	cases := []struct {
 		name    string
 		marker  string
 		created *metav1.Time
+		refused *metav1.MicroTime
 		want    bool
 	}{
 		{name: "no marker", want: false},
@@ -573,6 +578,9 @@ func TestPendingFromMarker(t *testing.T) {
 		{name: "an older create recorded, the new one not", marker: mark, created: sec(-time.Second), want: true},
 		{name: "another object's marker (a copy, a restore)", marker: at.Format(time.RFC3339Nano) + " uid-2", want: false},
 		{name: "not a marker", marker: "yesterday", want: false},
+		{name: "this create refused", marker: mark, refused: micro(0), want: false},
+		{name: "an older create refused, the new one not", marker: mark, refused: micro(-time.Second), want: true},
+		{name: "a refusal recorded after the marker (a skewed clock's)", marker: mark, refused: micro(time.Second), want: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -581,6 +589,7 @@ func TestPendingFromMarker(t *testing.T) {
 				r.Annotations = map[string]string{CreateStartedAnnotation: tc.marker}
 			}
 			r.Status.CreatedTime = tc.created
+			r.Status.CreateRefusedTime = tc.refused
 			pendingFromMarker(r)
 			if got := r.Status.CreatePendingSince != nil; got != tc.want {
 				t.Fatalf("pending = %v, want %v", got, tc.want)

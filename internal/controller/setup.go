@@ -282,7 +282,9 @@ func statusID(obj client.Object) string {
 // onlyOwnAnnotationsChanged says whether every key that differs between
 // old and new is one the operator writes itself (true when none differs).
 func onlyOwnAnnotationsChanged(old, new map[string]string) bool {
-	own := func(k string) bool { return k == CreateStartedAnnotation || k == ExternalNameAnnotation }
+	own := func(k string) bool {
+		return k == CreateStartedAnnotation || k == ExternalNameAnnotation || k == ExternalNameWrittenAnnotation
+	}
 	for k, v := range new {
 		if ov, ok := old[k]; (!ok || ov != v) && !own(k) {
 			return false

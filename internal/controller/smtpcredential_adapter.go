@@ -151,10 +151,13 @@ func (x *credentialExternal) appliedFresh(ctx context.Context, c *v1alpha1.SMTPC
 // mayManage says whether an existing login is this resource's to manage:
 // one it created or adopted, one a create of it may have made (pending),
 // one its external-name annotation names (status lost in a restore), or
-// one the user asked to adopt.
+// one the user asked to adopt. An external name this resource's own create
+// wrote (its marker says so) vouches for nothing: that create may have made
+// nothing (the login someone else's, "already exists"), and its marker may
+// outlive it for a while (the engine removes both together).
 func (x *credentialExternal) mayManage(c *v1alpha1.SMTPCredential) bool {
 	return c.Spec.Adopt || c.Status.Management != "" || c.Status.CreatePendingSince != nil ||
-		c.GetAnnotations()[ExternalNameAnnotation] == x.Identity(c)
+		(c.GetAnnotations()[ExternalNameAnnotation] == x.Identity(c) && !markerWroteNameOf(c))
 }
 
 // find pages through the domain's logins for login.
@@ -223,14 +226,14 @@ func (x *credentialExternal) Create(ctx context.Context, a mailgun.Account, c *v
 		// exists" may be that create's login (the engine waits for it).
 		c.Status.PasswordVersion, c.Status.PasswordHash = prevVersion, prevHash
 	}
-	if errors.Is(err, mailgun.ErrConflict) {
-		if c.Spec.Adopt || c.Status.Management != "" {
-			// The login exists but was not listed a moment ago: Mailgun
-			// is not showing it yet (docs/mailgun-api.md, "Eventual
-			// consistency"). It is adopted once it is listed.
-			return observation{}, waitError(ReasonProgressing, deletionPoll, fmt.Errorf(
-				"Mailgun says login %s exists but does not list it yet; looking again: %w", login, err))
-		}
+	if errors.Is(err, mailgun.ErrConflict) && !c.Spec.Adopt {
+		// The login exists but was not listed a moment ago. The engine
+		// decides (Engine.conflict): a lost create of this resource, or a
+		// login it has listed before, is waited for, as Mailgun may not be
+		// listing it yet (docs/mailgun-api.md, "Eventual consistency"); a
+		// login never seen here is someone else's, and this is the how-to.
+		// With spec.adopt, the engine waits for it and it is adopted once
+		// it is listed (adoptsOnConflict).
 		return observation{}, stalledError(ReasonConflict, fmt.Errorf(
 			"login %s already exists in Mailgun: set spec.adopt: true to take it over, or choose another login: %w", login, err))
 	}
@@ -342,6 +345,10 @@ func (x *credentialExternal) Delete(ctx context.Context, a mailgun.Account, c *v
 	// A 404 (the login or its whole domain gone) is done for the engine.
 	return x.api.DeleteCredential(ctx, a, c.Spec.Domain, c.Spec.FullLogin())
 }
+
+// adoptsOnConflict: a login the create is told exists is taken over once
+// Mailgun lists it only when the user asked (spec.adopt), as Observe does.
+func (x *credentialExternal) adoptsOnConflict(c *v1alpha1.SMTPCredential) bool { return c.Spec.Adopt }
 
 // Identity is the login's domain and full address.
 func (x *credentialExternal) Identity(c *v1alpha1.SMTPCredential) string {

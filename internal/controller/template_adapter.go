@@ -268,13 +268,11 @@ func (x *templateExternal) Create(ctx context.Context, a mailgun.Account, t *v1a
 	}
 	_, err = x.api.CreateTemplate(ctx, a, t.Spec.Domain, mailgun.CreateTemplateRequest{Name: t.Spec.Name, Description: deref(t.Spec.Description),
 		Version: &mailgun.TemplateVersion{Tag: first.Tag, Engine: string(first.Engine), Comment: deref(first.Comment), Body: bodies[first.Tag]}})
-	if errors.Is(err, mailgun.ErrConflict) {
-		// It did not exist a moment ago: someone made it meanwhile, or
-		// Mailgun is not showing it yet. The next Observe finds it.
-		return observation{}, waitError(ReasonProgressing, deletionPoll, fmt.Errorf(
-			"Mailgun says template %s exists but did not show it; looking again: %w", t.Spec.Name, err))
-	}
 	if err != nil {
+		// "Already exists": it did not exist a moment ago; someone made it
+		// meanwhile, or Mailgun is not showing it yet (docs/mailgun-api.md,
+		// "Eventual consistency"). The engine waits for Observe to find it
+		// (Engine.conflict, adoptsOnConflict).
 		return observation{}, domainMissing(err, t.Spec.Domain)
 	}
 	t.Status.Active, t.Status.VersionCount = first.Tag, 1
@@ -349,6 +347,11 @@ func (x *templateExternal) recorded(t *v1alpha1.Template, tag, engine, hash stri
 func (x *templateExternal) Delete(ctx context.Context, a mailgun.Account, t *v1alpha1.Template) error {
 	return x.api.DeleteTemplate(ctx, a, t.Spec.Domain, t.Spec.Name)
 }
+
+// adoptsOnConflict: a template of a name the create is told exists is
+// taken over once Mailgun shows it, as an existing template found by
+// Observe is.
+func (x *templateExternal) adoptsOnConflict(*v1alpha1.Template) bool { return true }
 
 // Identity is the template's domain and name.
 func (x *templateExternal) Identity(t *v1alpha1.Template) string {

@@ -100,6 +100,12 @@ func (x *webhookExternal) Delete(ctx context.Context, a mailgun.Account, w *v1al
 	return err
 }
 
+// adoptsOnConflict: a webhook of a domain and event the create is told
+// exists is taken over once Mailgun lists it, as Observe takes over any
+// webhook of that event it lists (a webhook has no owner to tell apart,
+// and lives on a domain of this account: another account cannot hold it).
+func (x *webhookExternal) adoptsOnConflict(*v1alpha1.Webhook) bool { return true }
+
 // wrote records a write to w's webhook (whatever its answer: a failed
 // write may have been applied): w's own drift checks skip older snapshots,
 // and the domain's webhooks snapshot goes, since another Webhook of the

@@ -80,7 +80,16 @@ func domainNotFound() answer {
 // lookupDomain finds the domain named by the path. Call with s.mu held.
 func (s *Server) lookupDomain(r *http.Request) (*domainState, bool) {
 	ds, ok := s.st.domains[r.PathValue("name")]
+	if ok && s.hiddenDeleting(ds) {
+		return nil, false
+	}
 	return ds, ok
+}
+
+// hiddenDeleting says whether ds, being deleted, is already gone to reads
+// (SetDomainDeleteHidden).
+func (s *Server) hiddenDeleting(ds *domainState) bool {
+	return s.rd.deleteHidden && !ds.deleteAt.IsZero()
 }
 
 func (s *Server) listDomains(w http.ResponseWriter, r *http.Request) {
@@ -95,7 +104,7 @@ func (s *Server) listDomains(w http.ResponseWriter, r *http.Request) {
 		items := []domainJSON{}
 		for _, n := range s.st.domainOrder {
 			ds := s.st.domains[n]
-			if (stateFilter == "" || ds.State == stateFilter) && strings.Contains(ds.Name, search) {
+			if (stateFilter == "" || ds.State == stateFilter) && strings.Contains(ds.Name, search) && !s.hiddenDeleting(ds) {
 				items = append(items, toDomainJSON(ds))
 			}
 		}

@@ -57,6 +57,9 @@ type readings struct {
 	// deleteDelay is how long a domain stays visible after its DELETE:
 	// Mailgun deletes domains in the background.
 	deleteDelay time.Duration
+	// deleteHidden: a domain being deleted reads 404 and is not listed,
+	// while its name stays taken (the other order of a freed name).
+	deleteHidden bool
 	// unauthorizedText answers 401 with the plain text "Forbidden" that
 	// clients of the real API report, instead of the JSON message the
 	// reference documents.
@@ -111,6 +114,18 @@ func (s *Server) SetDomainDeleteDelay(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rd.deleteDelay = d
+}
+
+// SetDomainDeleteHidden chooses what a domain being deleted in the
+// background (SetDomainDeleteDelay) looks like: readable and listed, its
+// name taken (false, the default), or already gone to reads (404, not
+// listed, nor anything under it) while a create of its name still answers
+// "Domain already exists" (true). Which Mailgun does is unverified:
+// docs/mailgun-api.md, "Eventual consistency".
+func (s *Server) SetDomainDeleteHidden(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rd.deleteHidden = on
 }
 
 // reasonWriter rewrites a 4xx answer {"message": m} into {"Reason": m}.

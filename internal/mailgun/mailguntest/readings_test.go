@@ -1,6 +1,7 @@
 package mailguntest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -102,41 +103,53 @@ func TestWebhookErrorKeys(t *testing.T) {
 	}
 }
 
-// TestDomainDeletedInBackground: with a delete delay, a deleted domain stays
-// readable, listed and its name taken until the delay is over.
+// TestDomainDeletedInBackground: with a delete delay, a deleted domain's
+// name stays taken until the delay is over, and the domain stays readable
+// and listed meanwhile, or (SetDomainDeleteHidden) reads 404 at once.
 func TestDomainDeletedInBackground(t *testing.T) {
-	s := newTestServer(t)
-	now := fixedNow
-	s.now = func() time.Time { return now } // only this goroutine moves it, between calls
-	s.SetDomainDeleteDelay(time.Minute)
-	putExample(s)
+	for _, hidden := range []bool{false, true} {
+		t.Run(fmt.Sprintf("hidden=%v", hidden), func(t *testing.T) {
+			s := newTestServer(t)
+			now := fixedNow
+			s.now = func() time.Time { return now } // only this goroutine moves it, between calls
+			s.SetDomainDeleteDelay(time.Minute)
+			s.SetDomainDeleteHidden(hidden)
+			putExample(s)
 
-	for i := range 2 { // a second DELETE while deleting answers the same
-		r := send(t, s, call{method: "DELETE", path: "/v3/domains/example.com"})
-		if r.status != 200 {
-			t.Fatalf("delete %d: status %d: %s", i, r.status, r.body)
-		}
-		checkJSON(t, "delete answer", r.body, `{"message":"Domain will be deleted in the background"}`)
-	}
-	now = now.Add(59 * time.Second)
-	if r := send(t, s, call{method: "GET", path: "/v4/domains/example.com"}); r.status != 200 {
-		t.Errorf("while deleting, GET answered %d, want 200", r.status)
-	}
-	if r := send(t, s, call{method: "GET", path: "/v4/domains"}); !strings.Contains(string(r.body), `"example.com"`) {
-		t.Errorf("while deleting, the list lost the domain: %s", r.body)
-	}
-	r := send(t, s, call{method: "POST", path: "/v4/domains", form: form("name", "example.com")})
-	checkError(t, "create while deleting", r, 400, "already exists")
+			r := send(t, s, call{method: "DELETE", path: "/v3/domains/example.com"})
+			if r.status != 200 {
+				t.Fatalf("delete: status %d: %s", r.status, r.body)
+			}
+			checkJSON(t, "delete answer", r.body, `{"message":"Domain will be deleted in the background"}`)
+			// A second DELETE while deleting answers as a read does.
+			wantRead := 200
+			if hidden {
+				wantRead = 404
+			}
+			if r := send(t, s, call{method: "DELETE", path: "/v3/domains/example.com"}); r.status != wantRead {
+				t.Fatalf("second delete: status %d, want %d: %s", r.status, wantRead, r.body)
+			}
+			now = now.Add(59 * time.Second)
+			if r := send(t, s, call{method: "GET", path: "/v4/domains/example.com"}); r.status != wantRead {
+				t.Errorf("while deleting, GET answered %d, want %d", r.status, wantRead)
+			}
+			if r := send(t, s, call{method: "GET", path: "/v4/domains"}); strings.Contains(string(r.body), `"example.com"`) == hidden {
+				t.Errorf("while deleting, listed %v, want %v: %s", !hidden, !hidden, r.body)
+			}
+			r = send(t, s, call{method: "POST", path: "/v4/domains", form: form("name", "example.com")})
+			checkError(t, "create while deleting", r, 400, "already exists")
 
-	now = now.Add(time.Second)
-	if r := send(t, s, call{method: "GET", path: "/v4/domains/example.com"}); r.status != 404 {
-		t.Errorf("after the delay, GET answered %d, want 404", r.status)
-	}
-	if _, ok := s.Domain("example.com"); ok {
-		t.Error("after the delay, the domain is still in the emulator's state")
-	}
-	if r := send(t, s, call{method: "POST", path: "/v4/domains", form: form("name", "example.com")}); r.status != 200 {
-		t.Errorf("re-create after deletion: status %d: %s", r.status, r.body)
+			now = now.Add(time.Second)
+			if r := send(t, s, call{method: "GET", path: "/v4/domains/example.com"}); r.status != 404 {
+				t.Errorf("after the delay, GET answered %d, want 404", r.status)
+			}
+			if _, ok := s.Domain("example.com"); ok {
+				t.Error("after the delay, the domain is still in the emulator's state")
+			}
+			if r := send(t, s, call{method: "POST", path: "/v4/domains", form: form("name", "example.com")}); r.status != 200 {
+				t.Errorf("re-create after deletion: status %d: %s", r.status, r.body)
+			}
+		})
 	}
 }
 
