@@ -224,7 +224,11 @@ func (e *Engine[T]) sync(ctx context.Context, obj T, orig *T) outcome {
 // a first sight; a cache that lags is waited for.
 func (e *Engine[T]) confirmFirstSight(ctx context.Context, obj T) error {
 	st := obj.GetManagedStatus()
-	if st.Management != "" || st.CreatePendingSince != nil {
+	// A pending create found is confirmed too: a lagging copy may still
+	// carry a createPendingSince that the refusal of the wait's deciding
+	// create has since cleared, and would take someone else's object as
+	// Created (one direct read per lost create resolved).
+	if st.Management != "" && st.CreatePendingSince == nil {
 		return nil
 	}
 	return e.confirmFresh(ctx, obj, "adopting the Mailgun object")
@@ -797,7 +801,9 @@ func markerUIDOf(obj metav1.Object) types.UID {
 // markerWroteNameOf says whether obj's own create marker wrote the
 // external-name annotation (see markCreate).
 func markerWroteNameOf(obj metav1.Object) bool {
-	return ownMarker(obj) && obj.GetAnnotations()[ExternalNameWrittenAnnotation] == string(obj.GetUID())
+	// The mark names the UID it is for: it counts without the marker too,
+	// which a user or an earlier release may have removed alone.
+	return obj.GetAnnotations()[ExternalNameWrittenAnnotation] == string(obj.GetUID())
 }
 
 // createMarker reads obj's create marker: when the create began and for
@@ -990,7 +996,7 @@ func (e *Engine[T]) deleteExternal(ctx context.Context, obj T) (outcome, bool) {
 		// is over (then the object is let go, as after any 404).
 		if left, ok := visibilityLeft(obj.GetManagedStatus()); ok {
 			return outcome{phase: phaseReconciling, reason: ReasonDeleting, requeueAfter: min(max(e.CreateGrace, time.Second), left),
-				message: "Mailgun says the object exists but answers its DELETE with not found; deleting again until it is gone, for up to " +
+				message: "Mailgun answers not found to the DELETE of an object it says exists; deleting again until it is gone, for up to " +
 					visibilityWait.String() + " after the create"}, false
 		}
 	}

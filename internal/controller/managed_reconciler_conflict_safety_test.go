@@ -67,9 +67,13 @@ func TestConflictLoginNotTakenOver(t *testing.T) {
 		// any create (a restore).
 		userName    bool
 		unmarkFails bool
+		// markerGoneAlone: after the failed removal, someone (a user, an
+		// earlier release) removes the create marker and leaves the mark.
+		markerGoneAlone bool
 	}{
 		{name: "name written by the create"},
 		{name: "name written by the create, marker removal fails at first", unmarkFails: true},
+		{name: "name written by the create, the marker then removed alone", unmarkFails: true, markerGoneAlone: true},
 		{name: "name the user wrote", userName: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -92,12 +96,31 @@ func TestConflictLoginNotTakenOver(t *testing.T) {
 				t.Fatalf("Ready %s, want False/%s", got, ReasonConflict)
 			}
 			failing = false
+			if tc.markerGoneAlone {
+				o := rig.object()
+				if o.GetAnnotations()[ExternalNameWrittenAnnotation] == "" {
+					t.Fatalf("annotations %v: want the mark left by the failed removal", o.GetAnnotations())
+				}
+				patch := client.MergeFrom(o.DeepCopyObject().(client.Object))
+				ann := o.GetAnnotations()
+				delete(ann, CreateStartedAnnotation)
+				o.SetAnnotations(ann)
+				if err := rig.c.Patch(context.Background(), o, patch); err != nil {
+					t.Fatal(err)
+				}
+			}
 			h.hidden = false
 			for range 2 {
 				_, _ = rig.reconcile()
 			}
 			st := rig.status()
 			ann := rig.object().GetAnnotations()
+			if tc.markerGoneAlone {
+				if st.Management != "" || puts != 0 {
+					t.Fatalf("management %q, %d password changes: an external name vouched for by a mark without its marker", st.Management, puts)
+				}
+				return
+			}
 			if tc.userName {
 				if ann[ExternalNameAnnotation] != "mg.example.com/bob@mg.example.com" {
 					t.Fatalf("annotations %v: the user's external name is gone", ann)
@@ -625,5 +648,61 @@ func TestConflictLostCreateNameGoes(t *testing.T) {
 	rig.reconcile()
 	if st := rig.status(); puts != 0 || st.Management != "" {
 		t.Fatalf("%d password changes, management %q: someone else's login taken over", puts, st.Management)
+	}
+}
+
+// TestConflictStalePendingCopyWritesNothing: after the wait's deciding
+// create was refused (createPendingSince cleared, Conflict), a lagging copy
+// that still carries the earlier lost create's createPendingSince must not
+// take the other party's login, once listed, as Created: a pending create
+// found is confirmed against the API server before it is recorded, and
+// before any password is sent.
+func TestConflictStalePendingCopyWritesNothing(t *testing.T) {
+	h := &hider{exists: true, hidden: true}
+	puts := 0
+	cr := &v1alpha1.SMTPCredential{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "ns", UID: "uid-c"},
+		Spec: v1alpha1.SMTPCredentialSpec{Domain: "mg.example.com", Login: "bob",
+			PasswordSecretRef: v1alpha1.PasswordSecretReference{Name: "pw"}}}
+	var stale *v1alpha1.SMTPCredential
+	staleNext := false
+	fns := &interceptor.Funcs{
+		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+			if l, ok := obj.(*v1alpha1.SMTPCredential); ok && staleNext {
+				staleNext = false
+				stale.DeepCopyInto(l)
+				return nil
+			}
+			return c.Get(ctx, key, obj, opts...)
+		},
+	}
+	rig := newConflictRigWith(t, cr, func() *v1alpha1.SMTPCredential { return &v1alpha1.SMTPCredential{} },
+		func(c client.Client) external[*v1alpha1.SMTPCredential] {
+			return &credentialExternal{api: passwordLogin{hiddenLogin: hiddenLogin{hider: h, login: "bob@mg.example.com"}, puts: &puts},
+				secrets: Secrets{Cached: c, Direct: c}}
+		}, fns)
+	if _, err := rig.reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	st := rig.status()
+	if readyOf(st) != "False/"+ReasonConflict || st.CreatePendingSince != nil {
+		t.Fatalf("Ready %s, pending %v: want the refused create's Conflict", readyOf(st), st.CreatePendingSince)
+	}
+	// The copy a lagging cache hands out: an older resourceVersion, still
+	// recording a create pending (the lost one before the refusal).
+	stale = &v1alpha1.SMTPCredential{}
+	if err := rig.c.Get(context.Background(), client.ObjectKeyFromObject(cr), stale); err != nil {
+		t.Fatal(err)
+	}
+	stale.Status.CreatePendingSince = &metav1.Time{Time: time.Now().Add(-11 * time.Minute)}
+	stale.Status.Conditions = nil
+	stale.ResourceVersion = "1"
+	h.hidden = false // the other party's login now listed
+	staleNext = true
+	res, err := rig.reconcile()
+	if st := rig.status(); puts != 0 || st.Management != "" || st.CreatedTime != nil {
+		t.Fatalf("%d password changes, management %q: someone else's login taken from a stale pending copy", puts, st.Management)
+	}
+	if err != nil || res.RequeueAfter <= 0 {
+		t.Fatalf("reconcile of the stale copy: %+v %v: want a short requeue", res, err)
 	}
 }
