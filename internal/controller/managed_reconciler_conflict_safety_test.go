@@ -706,3 +706,28 @@ func TestConflictStalePendingCopyWritesNothing(t *testing.T) {
 		t.Fatalf("reconcile of the stale copy: %+v %v: want a short requeue", res, err)
 	}
 }
+
+// TestConflictWaitAfterLongRetries: with a CRD that drops
+// createConflictSince, a wait begun while Reconciling had long been True
+// for another reason (an outage's retries) still lasts: its start is when
+// the conflict rule first wrote the condition, not when the retries began.
+func TestConflictWaitAfterLongRetries(t *testing.T) {
+	h := &hider{exists: true, hidden: true}
+	l := &v1alpha1.MailingList{ObjectMeta: metav1.ObjectMeta{Name: "l", Namespace: "ns", UID: "uid-l", Finalizers: []string{Finalizer}},
+		Spec: v1alpha1.MailingListSpec{Address: "devs@mg.example.com"}}
+	seenBefore(&l.Status.ManagedStatus, true)
+	l.Status.Conditions = append(l.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionReconciling, Status: metav1.ConditionTrue,
+		Reason: ReasonProgressing, Message: "retrying after a temporary failure",
+		LastTransitionTime: metav1.NewTime(time.Now().Add(-2 * visibilityWait))})
+	rig := newConflictRigWith(t, l, func() *v1alpha1.MailingList { return &v1alpha1.MailingList{} },
+		func(client.Client) external[*v1alpha1.MailingList] { return &listExternal{api: hiddenList{hider: h}} }, dropNewStatusFields())
+	for i := range 3 {
+		_, _ = rig.reconcile()
+		if got := readyOf(rig.status()); got != "False/"+ReasonProgressing {
+			t.Fatalf("reconcile %d: Ready %s, want the wait (False/%s)", i, got, ReasonProgressing)
+		}
+	}
+	if h.creates != 1 {
+		t.Errorf("%d POSTs in the wait's first minute, want 1", h.creates)
+	}
+}
