@@ -461,6 +461,39 @@ func TestConflictWaitNotCutByOtherConditions(t *testing.T) {
 	}
 }
 
+// staleLoginRig is a login someone else holds (no spec.adopt) whose
+// reads can be handed a stale copy once: *next, when set, is what the next
+// Get of the resource returns (then cleared). onPatch, when set, sees every
+// successful patch.
+func staleLoginRig(t *testing.T, h *hider, puts *int, next **v1alpha1.SMTPCredential, onPatch func(client.Object)) conflictRig {
+	t.Helper()
+	cr := &v1alpha1.SMTPCredential{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "ns", UID: "uid-c"},
+		Spec: v1alpha1.SMTPCredentialSpec{Domain: "mg.example.com", Login: "bob",
+			PasswordSecretRef: v1alpha1.PasswordSecretReference{Name: "pw"}}}
+	fns := &interceptor.Funcs{
+		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
+			err := c.Patch(ctx, obj, p, opts...)
+			if err == nil && onPatch != nil {
+				onPatch(obj)
+			}
+			return err
+		},
+		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+			if l, ok := obj.(*v1alpha1.SMTPCredential); ok && *next != nil {
+				(*next).DeepCopyInto(l)
+				*next = nil
+				return nil
+			}
+			return c.Get(ctx, key, obj, opts...)
+		},
+	}
+	return newConflictRigWith(t, cr, func() *v1alpha1.SMTPCredential { return &v1alpha1.SMTPCredential{} },
+		func(c client.Client) external[*v1alpha1.SMTPCredential] {
+			return &credentialExternal{api: passwordLogin{hiddenLogin: hiddenLogin{hider: h, login: "bob@mg.example.com"}, puts: puts},
+				secrets: Secrets{Cached: c, Direct: c}}
+		}, fns)
+}
+
 // TestConflictStaleMarkerCopyWritesNothing: a copy from a lagging cache
 // that still carries the marker of a create since refused (the login is
 // someone else's) would take that create as pending; the copy is checked
@@ -469,34 +502,13 @@ func TestConflictWaitNotCutByOtherConditions(t *testing.T) {
 func TestConflictStaleMarkerCopyWritesNothing(t *testing.T) {
 	h := &hider{exists: true, hidden: true}
 	puts := 0
-	cr := &v1alpha1.SMTPCredential{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "ns", UID: "uid-c"},
-		Spec: v1alpha1.SMTPCredentialSpec{Domain: "mg.example.com", Login: "bob",
-			PasswordSecretRef: v1alpha1.PasswordSecretReference{Name: "pw"}}}
 	// The object as written by markCreate, handed out once more later.
-	var stale *v1alpha1.SMTPCredential
-	staleNext := false
-	fns := &interceptor.Funcs{
-		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
-			err := c.Patch(ctx, obj, p, opts...)
-			if err == nil && stale == nil && obj.GetAnnotations()[CreateStartedAnnotation] != "" {
-				stale = obj.(*v1alpha1.SMTPCredential).DeepCopy()
-			}
-			return err
-		},
-		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-			if l, ok := obj.(*v1alpha1.SMTPCredential); ok && staleNext {
-				staleNext = false
-				stale.DeepCopyInto(l)
-				return nil
-			}
-			return c.Get(ctx, key, obj, opts...)
-		},
-	}
-	rig := newConflictRigWith(t, cr, func() *v1alpha1.SMTPCredential { return &v1alpha1.SMTPCredential{} },
-		func(c client.Client) external[*v1alpha1.SMTPCredential] {
-			return &credentialExternal{api: passwordLogin{hiddenLogin: hiddenLogin{hider: h, login: "bob@mg.example.com"}, puts: &puts},
-				secrets: Secrets{Cached: c, Direct: c}}
-		}, fns)
+	var stale, next *v1alpha1.SMTPCredential
+	rig := staleLoginRig(t, h, &puts, &next, func(obj client.Object) {
+		if stale == nil && obj.GetAnnotations()[CreateStartedAnnotation] != "" {
+			stale = obj.(*v1alpha1.SMTPCredential).DeepCopy()
+		}
+	})
 	if _, err := rig.reconcile(); err != nil {
 		t.Fatal(err)
 	}
@@ -504,7 +516,7 @@ func TestConflictStaleMarkerCopyWritesNothing(t *testing.T) {
 		t.Fatalf("Ready %s: want the refused create's Conflict", readyOf(rig.status()))
 	}
 	h.hidden = false // the other party's login now listed
-	staleNext = true
+	next = stale
 	res, err := rig.reconcile()
 	if st := rig.status(); puts != 0 || st.Management != "" || st.CreatedTime != nil {
 		t.Fatalf("%d password changes, management %q: someone else's login acted on from a stale copy", puts, st.Management)
@@ -660,26 +672,8 @@ func TestConflictLostCreateNameGoes(t *testing.T) {
 func TestConflictStalePendingCopyWritesNothing(t *testing.T) {
 	h := &hider{exists: true, hidden: true}
 	puts := 0
-	cr := &v1alpha1.SMTPCredential{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "ns", UID: "uid-c"},
-		Spec: v1alpha1.SMTPCredentialSpec{Domain: "mg.example.com", Login: "bob",
-			PasswordSecretRef: v1alpha1.PasswordSecretReference{Name: "pw"}}}
-	var stale *v1alpha1.SMTPCredential
-	staleNext := false
-	fns := &interceptor.Funcs{
-		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-			if l, ok := obj.(*v1alpha1.SMTPCredential); ok && staleNext {
-				staleNext = false
-				stale.DeepCopyInto(l)
-				return nil
-			}
-			return c.Get(ctx, key, obj, opts...)
-		},
-	}
-	rig := newConflictRigWith(t, cr, func() *v1alpha1.SMTPCredential { return &v1alpha1.SMTPCredential{} },
-		func(c client.Client) external[*v1alpha1.SMTPCredential] {
-			return &credentialExternal{api: passwordLogin{hiddenLogin: hiddenLogin{hider: h, login: "bob@mg.example.com"}, puts: &puts},
-				secrets: Secrets{Cached: c, Direct: c}}
-		}, fns)
+	var next *v1alpha1.SMTPCredential
+	rig := staleLoginRig(t, h, &puts, &next, nil)
 	if _, err := rig.reconcile(); err != nil {
 		t.Fatal(err)
 	}
@@ -689,15 +683,15 @@ func TestConflictStalePendingCopyWritesNothing(t *testing.T) {
 	}
 	// The copy a lagging cache hands out: an older resourceVersion, still
 	// recording a create pending (the lost one before the refusal).
-	stale = &v1alpha1.SMTPCredential{}
-	if err := rig.c.Get(context.Background(), client.ObjectKeyFromObject(cr), stale); err != nil {
+	stale := &v1alpha1.SMTPCredential{}
+	if err := rig.c.Get(context.Background(), client.ObjectKey{Namespace: "ns", Name: "c"}, stale); err != nil {
 		t.Fatal(err)
 	}
 	stale.Status.CreatePendingSince = &metav1.Time{Time: time.Now().Add(-11 * time.Minute)}
 	stale.Status.Conditions = nil
 	stale.ResourceVersion = "1"
 	h.hidden = false // the other party's login now listed
-	staleNext = true
+	next = stale
 	res, err := rig.reconcile()
 	if st := rig.status(); puts != 0 || st.Management != "" || st.CreatedTime != nil {
 		t.Fatalf("%d password changes, management %q: someone else's login taken from a stale pending copy", puts, st.Management)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	toolscache "k8s.io/client-go/tools/cache"
@@ -40,7 +41,7 @@ func (r *readyCounter) watch(ctx context.Context, c cache.Cache, obj client.Obje
 		// The kind is part of the key: a Route and a Webhook may share a
 		// name.
 		co := m.(client.Object)
-		return toolscache.ObjectName{Namespace: kindOf(co) + "/" + co.GetNamespace(), Name: co.GetName()}, true
+		return toolscache.ObjectName{Namespace: fmt.Sprintf("%T/%s", co, co.GetNamespace()), Name: co.GetName()}, true
 	}
 	set := func(o any) {
 		if k, ok := key(o); ok {
@@ -60,18 +61,6 @@ func (r *readyCounter) watch(ctx context.Context, c cache.Cache, obj client.Obje
 		},
 	})
 	return err
-}
-
-func kindOf(o client.Object) string {
-	switch o.(type) {
-	case *v1alpha1.Route:
-		return "Route"
-	case *v1alpha1.MailgunDomain:
-		return "MailgunDomain"
-	case *v1alpha1.Webhook:
-		return "Webhook"
-	}
-	return "other"
 }
 
 func (r *readyCounter) set(k toolscache.ObjectName, ok bool) {
