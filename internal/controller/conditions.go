@@ -3,7 +3,6 @@ package controller
 import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"strings"
 
 	v1alpha1 "github.com/mailgun-operator/mailgun-operator/api/v1alpha1"
 )
@@ -76,15 +75,6 @@ func setPhase(st *v1alpha1.Status, generation int64, p phase, reason, message st
 // setCondition sets one condition; its lastTransitionTime moves only when its
 // status flips.
 func setCondition(st *v1alpha1.Status, generation int64, typ string, status metav1.ConditionStatus, reason, message string) {
-	// A wait of the conflict rule begins when its message is first
-	// written, whatever Reconciling said before (an outage's retries): with
-	// a CRD that drops createConflictSince, the wait's start is read from
-	// this condition's transition time (waitStart).
-	if typ == v1alpha1.ConditionReconciling && strings.HasPrefix(message, conflictRuleMark) {
-		if c := meta.FindStatusCondition(st.Conditions, typ); c != nil && !conflictRuleWrote(c) {
-			meta.RemoveStatusCondition(&st.Conditions, typ)
-		}
-	}
 	meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: typ, Status: status,
 		Reason: reason, Message: message, ObservedGeneration: generation})
 }

@@ -115,12 +115,21 @@ func (e *Engine[T]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resul
 func (e *Engine[T]) finish(ctx context.Context, orig, obj T, out outcome, lock bool) (ctrl.Result, error) {
 	st := obj.GetManagedStatus()
 	out = settle(out, &orig.GetManagedStatus().Status, e.SyncPeriod, time.Now())
+	if out.phase == phaseReconciling && strings.HasPrefix(out.message, conflictRuleMark) {
+		// A wait of the conflict rule begins when its message is first
+		// written, whatever Reconciling said before (an outage's retries):
+		// with a CRD that drops createConflictSince, the wait's start is
+		// read from this condition's transition time (waitStart).
+		if c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionReconciling); c != nil && !conflictRuleWrote(c) {
+			meta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionReconciling)
+		}
+	}
 	setPhase(&st.Status, obj.GetGeneration(), out.phase, out.reason, out.message)
 	// The marker as this reconcile saw it: the answer of the status write
 	// carries the object as the API server has it, which may show a marker
 	// this reconcile never saw (its copy came from a lagging cache), and
 	// the status just written knows nothing of that create.
-	outstanding := markerNotCreated(obj)
+	_, outstanding := markerAfterCreated(obj)
 	var opts []client.MergeFromOption
 	if lock {
 		opts = append(opts, client.MergeFromWithOptimisticLock{})
@@ -861,14 +870,6 @@ func markerAfterCreated(obj v1alpha1.Managed) (time.Time, bool) {
 // does not show as done.
 func markerOutstanding(obj v1alpha1.Managed) bool {
 	_, ok := outstandingMarker(obj)
-	return ok
-}
-
-// markerNotCreated says whether obj carries its own create marker that
-// createdTime does not show as done: once status says no create is
-// pending, such a marker is removed (see finish).
-func markerNotCreated(obj v1alpha1.Managed) bool {
-	_, ok := markerAfterCreated(obj)
 	return ok
 }
 
