@@ -436,7 +436,7 @@ func listRequests(ctx context.Context, c client.Client, list client.ObjectList, 
 }
 
 func addIndexes(mgr manager.Manager) error {
-	idx := mgr.GetFieldIndexer()
+	idx := namespacedIndexer{informers: mgr.GetCache()}
 	ctx := context.Background()
 	for _, obj := range managedKinds() {
 		if err := idx.IndexField(ctx, obj, indexAccountRef, func(o client.Object) []string {
