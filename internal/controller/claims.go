@@ -49,7 +49,10 @@ func claimWinner(ctx context.Context, c client.Reader, list client.ObjectList, o
 	if claim == "" || c == nil {
 		return "", nil
 	}
-	if err := c.List(ctx, list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexClaim: claim}); err != nil {
+	// Read only (UIDs, names, creation times): the cache's objects need no
+	// copy, which every reconcile of every object would otherwise make.
+	if err := c.List(ctx, list, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexClaim: claim},
+		client.UnsafeDisableDeepCopy); err != nil {
 		return "", fmt.Errorf("cannot list what else claims %s: %w", claim, err)
 	}
 	winner := ""

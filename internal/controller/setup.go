@@ -421,7 +421,8 @@ func referrers(c client.Client, list client.ObjectList, index string) handler.Ma
 }
 
 func listRequests(ctx context.Context, c client.Client, list client.ObjectList, ns, index, value, skip string) []reconcile.Request {
-	if err := c.List(ctx, list, client.InNamespace(ns), client.MatchingFields{index: value}); err != nil {
+	// Only the names are read: no copies of the cache's objects.
+	if err := c.List(ctx, list, client.InNamespace(ns), client.MatchingFields{index: value}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil
 	}
 	var reqs []reconcile.Request

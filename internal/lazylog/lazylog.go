@@ -1,0 +1,88 @@
+// Package lazylog defers a logger's key/value pairs until a line is written.
+//
+// controller-runtime gives every reconcile a logger with its controller,
+// object and reconcile ID (two WithValues calls), and zap, behind logr,
+// encodes such pairs at once: each call clones the JSON encoder with a
+// fresh 1 KiB buffer and encodes the object reference by reflection, even
+// when no line is ever written at that level, as for a reconcile that finds
+// everything in sync. At 10,000 objects that was a fifth of everything the
+// manager allocated (docs/benchmarks.md, "Allocations"), and so a fifth of
+// its garbage collections. Here the pairs are kept as they were given and
+// handed to the underlying sink only when a line passes its level.
+package lazylog
+
+import (
+	"github.com/go-logr/logr"
+)
+
+// New returns l with its WithValues deferred. Lines, levels, names and
+// call sites are l's.
+func New(l logr.Logger) logr.Logger {
+	base := l.GetSink()
+	if base == nil {
+		return l
+	}
+	// Lines go through one more frame (sink.Info or sink.Error) before the
+	// base writes them: the base skips it to report the caller's line.
+	if cd, ok := base.(logr.CallDepthLogSink); ok {
+		base = cd.WithCallDepth(1)
+	}
+	// l's own verbosity (l.V(n)) stays with the Logger value, which logr
+	// applies before it calls the sink.
+	return logr.New(&sink{base: base}).V(l.GetV())
+}
+
+// sink holds the pairs given to WithValues, not yet given to base.
+type sink struct {
+	base   logr.LogSink
+	values []any
+}
+
+var (
+	_ logr.LogSink          = (*sink)(nil)
+	_ logr.CallDepthLogSink = (*sink)(nil)
+)
+
+// Init does nothing: base was initialised by the Logger it came from, and
+// New has already made it skip this package's frame.
+func (s *sink) Init(logr.RuntimeInfo) {}
+
+func (s *sink) Enabled(level int) bool { return s.base.Enabled(level) }
+
+func (s *sink) Info(level int, msg string, kv ...any) {
+	s.withValues().Info(level, msg, kv...)
+}
+
+func (s *sink) Error(err error, msg string, kv ...any) {
+	s.withValues().Error(err, msg, kv...)
+}
+
+// withValues is base with the deferred pairs, for one line.
+func (s *sink) withValues() logr.LogSink {
+	if len(s.values) == 0 {
+		return s.base
+	}
+	return s.base.WithValues(s.values...)
+}
+
+// WithValues keeps kv after the pairs already held, in a slice of its own:
+// loggers derived from one parent never share an array.
+func (s *sink) WithValues(kv ...any) logr.LogSink {
+	values := make([]any, 0, len(s.values)+len(kv))
+	values = append(append(values, s.values...), kv...)
+	return &sink{base: s.base, values: values}
+}
+
+// WithName names base at once: a name is no encoding, zap only joins it to
+// the logger's name.
+func (s *sink) WithName(name string) logr.LogSink {
+	return &sink{base: s.base.WithName(name), values: s.values}
+}
+
+func (s *sink) WithCallDepth(depth int) logr.LogSink {
+	cd, ok := s.base.(logr.CallDepthLogSink)
+	if !ok {
+		return s
+	}
+	return &sink{base: cd.WithCallDepth(depth), values: s.values}
+}
