@@ -15,7 +15,8 @@
 //     counted apart;
 //   - Mailgun reads per object per sync period in steady state, and the
 //     API-server writes in that window (zero expected), over a window of
-//     -window at -sync-period;
+//     -window at -sync-period, and the CPU each process used in it (the
+//     manager's per object per sync period: what a drift check costs it);
 //   - the manager's RSS (/proc/<pid>/status VmRSS) idle (one account, no
 //     objects), after all Ready, at the end of the steady window, and its
 //     peak (VmHWM), and the extra RSS per object;
@@ -343,7 +344,9 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	logf("steady state: counting Mailgun calls and API-server writes for %s at --sync-period=%s", o.window, o.syncPeriod)
+	cpuSteady0 := readProcCPU()
 	time.Sleep(o.window)
+	cpuSteady := readProcCPU().sub(cpuSteady0)
 	steady, err := emu.State(ctx)
 	if err != nil {
 		return err
@@ -386,6 +389,10 @@ func run(ctx context.Context, o options) error {
 		perPeriod(domainReads, o.domains), domainReads, perPeriod(steady.Calls["GetTracking"], o.domains), steady.Calls["GetTracking"])
 	fmt.Printf("steady Mailgun calls in %s: %d (%s); API-server writes: %d on its kinds, %d events\n",
 		o.window, steady.TotalCalls, nonZero(steady.Calls), steadyWrites.managed(), steadyWrites.events())
+	// Every object is reconciled about once per sync period, so this is
+	// the manager's CPU per drift check.
+	fmt.Printf("CPU in the steady window, by process: %s; the manager %.2f ms per object per sync period\n",
+		cpuSteady, cpuSteady["manager"]*1000/float64(total)/periods)
 	fmt.Printf("manager RSS: idle %.1f MiB, all Ready %.1f MiB, end of steady window %.1f MiB, peak (VmHWM) %.1f MiB; per object %.2f KiB (end - idle)\n",
 		mib(idle.rss), mib(afterReady.rss), mib(end.rss), mib(end.hwm), float64(end.rss-idle.rss)/1024/float64(total))
 	fmt.Printf("manager RSS anonymous / file: idle %.1f / %.1f MiB, end %.1f / %.1f MiB\n", mib(idle.anon), mib(idle.file), mib(end.anon), mib(end.file))
