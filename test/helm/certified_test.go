@@ -35,7 +35,7 @@ func TestCertifiedValues(t *testing.T) {
 	if c.Args[len(c.Args)-1] != "--enable-http2" {
 		t.Errorf("args %q: extraArgs should come last, so that they win", c.Args)
 	}
-	wantEnv := []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: "200MiB"}, {Name: "GOGC", Value: "50"},
+	wantEnv := []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: "200MiB"}, {Name: "GOGC", Value: "25"},
 		{Name: "HTTPS_PROXY", Value: "http://proxy.example:3128"}, {Name: "SSL_CERT_DIR", Value: "/etc/proxy-ca"}}
 	if !reflect.DeepEqual(c.Env, wantEnv) {
 		t.Errorf("env %+v, want %+v", c.Env, wantEnv)
@@ -138,14 +138,14 @@ func TestPodDisruptionBudgetOnlyWithReplicas(t *testing.T) {
 	}
 }
 
-// TestGoGC: GOGC is 50 unless goGC says otherwise; "" sets none (Go's
+// TestGoGC: GOGC is 25 unless goGC says otherwise; "" sets none (Go's
 // default), and then extraEnv may carry one.
 func TestGoGC(t *testing.T) {
 	for _, c := range []struct {
 		values map[string]any
 		want   []string // the GOGC variables, in order
 	}{
-		{nil, []string{"50"}},
+		{nil, []string{"25"}},
 		{map[string]any{"goGC": "100"}, []string{"100"}},
 		{map[string]any{"goGC": "off", "goMemLimit": "200MiB"}, []string{"off"}},
 		{map[string]any{"goGC": ""}, nil},

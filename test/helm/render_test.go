@@ -566,8 +566,8 @@ func TestDefaultValues(t *testing.T) {
 	if c.Resources.Limits.Memory().String() != "256Mi" || c.Resources.Requests.Cpu().String() != "10m" {
 		t.Errorf("resources %v", c.Resources)
 	}
-	// goMemLimit auto: 90% of the 256Mi limit, in bytes; goGC 50.
-	if want := []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: "241591910"}, {Name: "GOGC", Value: "50"}}; !reflect.DeepEqual(c.Env, want) {
+	// goMemLimit auto: 90% of the 256Mi limit, in bytes; goGC 25.
+	if want := []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: "241591910"}, {Name: "GOGC", Value: "25"}}; !reflect.DeepEqual(c.Env, want) {
 		t.Errorf("env %+v, want %+v", c.Env, want)
 	}
 	if len(c.VolumeMounts) != 0 || len(d.Spec.Template.Spec.Volumes) != 0 {
