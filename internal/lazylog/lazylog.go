@@ -6,9 +6,10 @@
 // fresh 1 KiB buffer and encodes the object reference by reflection, even
 // when no line is ever written at that level, as for a reconcile that finds
 // everything in sync. At 10,000 objects that was a fifth of everything the
-// manager allocated (docs/benchmarks.md, "Allocations"), and so a fifth of
-// its garbage collections. Here the pairs are kept as they were given and
-// handed to the underlying sink only when a line passes its level.
+// manager allocated (docs/benchmarks.md, "Scale", third session of
+// 2026-12-02), and so a fifth of its garbage collections. Here the pairs
+// are kept as they were given and handed to the underlying sink only when
+// a line passes its level.
 package lazylog
 
 import (
