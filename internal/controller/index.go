@@ -36,7 +36,9 @@ var _ client.FieldIndexer = namespacedIndexer{}
 
 // IndexField adds the index of field to obj's informer.
 func (n namespacedIndexer) IndexField(ctx context.Context, obj client.Object, field string, extract client.IndexerFunc) error {
-	inf, err := n.informers.GetInformer(ctx, obj)
+	// Never waits for the informer to sync, as controller-runtime's own
+	// IndexField (and before the manager starts there is nothing to wait for).
+	inf, err := n.informers.GetInformer(ctx, obj, cache.BlockUntilSynced(false))
 	if err != nil {
 		return fmt.Errorf("cannot get the informer of %T to index it by %s: %w", obj, field, err)
 	}

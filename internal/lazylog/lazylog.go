@@ -13,11 +13,20 @@
 package lazylog
 
 import (
+	"slices"
+
 	"github.com/go-logr/logr"
 )
 
 // New returns l with its WithValues deferred. Lines, levels, names and
 // call sites are l's.
+//
+// A value is encoded when a line is written, not when WithValues is called:
+// it must not change in between (a pointer to an object being edited would
+// log its later state, and reading it could race with the edit). Every pair
+// the manager and controller-runtime give are names, UIDs, object
+// references and IDs, which never change. A value also lives as long as the
+// logger that holds it (the reconcile's).
 func New(l logr.Logger) logr.Logger {
 	base := l.GetSink()
 	if base == nil {
@@ -33,10 +42,13 @@ func New(l logr.Logger) logr.Logger {
 	return logr.New(&sink{base: base}).V(l.GetV())
 }
 
-// sink holds the pairs given to WithValues, not yet given to base.
+// sink holds the pairs given to WithValues, not yet given to base, one
+// group per call: base then sees them call by call, as it would have, and
+// checks each alone (zapr reports an odd count or a key that is not a
+// string, and drops that call's pairs only).
 type sink struct {
 	base   logr.LogSink
-	values []any
+	groups [][]any
 }
 
 var (
@@ -58,26 +70,30 @@ func (s *sink) Error(err error, msg string, kv ...any) {
 	s.withValues().Error(err, msg, kv...)
 }
 
-// withValues is base with the deferred pairs, for one line.
+// withValues is base with the deferred pairs, for one line (each line
+// written encodes them again: lines are few beside reconciles).
 func (s *sink) withValues() logr.LogSink {
-	if len(s.values) == 0 {
-		return s.base
+	b := s.base
+	for _, g := range s.groups {
+		b = b.WithValues(g...)
 	}
-	return s.base.WithValues(s.values...)
+	return b
 }
 
-// WithValues keeps kv after the pairs already held, in a slice of its own:
-// loggers derived from one parent never share an array.
+// WithValues keeps kv, copied (the caller may reuse its slice, which an
+// eager logger would have encoded already), after the groups already held,
+// in a slice of its own: loggers derived from one parent share no array
+// they append to.
 func (s *sink) WithValues(kv ...any) logr.LogSink {
-	values := make([]any, 0, len(s.values)+len(kv))
-	values = append(append(values, s.values...), kv...)
-	return &sink{base: s.base, values: values}
+	groups := make([][]any, 0, len(s.groups)+1)
+	groups = append(append(groups, s.groups...), slices.Clone(kv))
+	return &sink{base: s.base, groups: groups}
 }
 
 // WithName names base at once: a name is no encoding, zap only joins it to
 // the logger's name.
 func (s *sink) WithName(name string) logr.LogSink {
-	return &sink{base: s.base.WithName(name), values: s.values}
+	return &sink{base: s.base.WithName(name), groups: s.groups}
 }
 
 func (s *sink) WithCallDepth(depth int) logr.LogSink {
@@ -85,5 +101,5 @@ func (s *sink) WithCallDepth(depth int) logr.LogSink {
 	if !ok {
 		return s
 	}
-	return &sink{base: cd.WithCallDepth(depth), values: s.values}
+	return &sink{base: cd.WithCallDepth(depth), groups: s.groups}
 }

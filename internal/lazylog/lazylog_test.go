@@ -50,10 +50,16 @@ func observed(t *testing.T, lazy bool, scenario func(l logr.Logger) int) ([]entr
 			t.Fatalf("line %q has no call site", e.Message)
 		}
 		_, file, _, _ := runtime.Caller(0)
-		if e.Caller.File != file {
+		if e.Caller.File != file && e.Level != zapcore.DPanicLevel {
 			t.Fatalf("line %q reported from %s, want %s", e.Message, e.Caller.File, file)
 		}
-		out = append(out, entry{e.Level, e.LoggerName, e.Message, fields, e.Caller.Line - first})
+		line := e.Caller.Line - first
+		if e.Level == zapcore.DPanicLevel {
+			// zapr reports a mistaken pair where it meets it: at
+			// WithValues eagerly, at the line lazily.
+			line = 0
+		}
+		out = append(out, entry{e.Level, e.LoggerName, e.Message, fields, line})
 	}
 	return out, first
 }
@@ -95,6 +101,12 @@ func TestSameLinesAsEager(t *testing.T) {
 			p.Info("parent")
 			return first
 		}, 3, 0},
+		{"a mistaken call loses its own pairs only, as before", func(l logr.Logger, n *int) int {
+			first := here()
+			l.WithValues("odd").WithValues("b", 1).Info("after an odd count")
+			l.WithValues(3, "x").WithValues("c", 2).Info("after a key that is no string")
+			return first
+		}, 4, 0},
 		{"call depth and a helper", func(l logr.Logger, n *int) int {
 			first := here()
 			helper := func(l logr.Logger) { l.WithCallDepth(1).Info("from the helper's caller", "value", counted{n}) }
