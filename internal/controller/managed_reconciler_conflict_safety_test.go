@@ -494,6 +494,23 @@ func staleLoginRig(t *testing.T, h *hider, puts *int, next **v1alpha1.SMTPCreden
 		}, fns)
 }
 
+// reconcileStaleLogin lists the other party's login, hands the next read
+// of staleLoginRig the stale copy, and checks that its reconcile changed no
+// password, took nothing as created or adopted, and asked to look again
+// soon.
+func reconcileStaleLogin(t *testing.T, rig conflictRig, h *hider, next **v1alpha1.SMTPCredential, stale *v1alpha1.SMTPCredential, puts *int) {
+	t.Helper()
+	h.hidden = false
+	*next = stale
+	res, err := rig.reconcile()
+	if st := rig.status(); *puts != 0 || st.Management != "" || st.CreatedTime != nil {
+		t.Fatalf("%d password changes, management %q: someone else's login acted on from a stale copy", *puts, st.Management)
+	}
+	if err != nil || res.RequeueAfter <= 0 {
+		t.Fatalf("reconcile of the stale copy: %+v %v: want a short requeue", res, err)
+	}
+}
+
 // TestConflictStaleMarkerCopyWritesNothing: a copy from a lagging cache
 // that still carries the marker of a create since refused (the login is
 // someone else's) would take that create as pending; the copy is checked
@@ -515,15 +532,7 @@ func TestConflictStaleMarkerCopyWritesNothing(t *testing.T) {
 	if stale == nil || readyOf(rig.status()) != "False/"+ReasonConflict {
 		t.Fatalf("Ready %s: want the refused create's Conflict", readyOf(rig.status()))
 	}
-	h.hidden = false // the other party's login now listed
-	next = stale
-	res, err := rig.reconcile()
-	if st := rig.status(); puts != 0 || st.Management != "" || st.CreatedTime != nil {
-		t.Fatalf("%d password changes, management %q: someone else's login acted on from a stale copy", puts, st.Management)
-	}
-	if err != nil || res.RequeueAfter <= 0 {
-		t.Fatalf("reconcile of the stale copy: %+v %v: want a short requeue", res, err)
-	}
+	reconcileStaleLogin(t, rig, h, &next, stale, &puts)
 	// The next reconcile, from a current copy, still leaves it alone.
 	if _, err := rig.reconcile(); err != nil {
 		t.Fatal(err)
@@ -690,15 +699,7 @@ func TestConflictStalePendingCopyWritesNothing(t *testing.T) {
 	stale.Status.CreatePendingSince = &metav1.Time{Time: time.Now().Add(-11 * time.Minute)}
 	stale.Status.Conditions = nil
 	stale.ResourceVersion = "1"
-	h.hidden = false // the other party's login now listed
-	next = stale
-	res, err := rig.reconcile()
-	if st := rig.status(); puts != 0 || st.Management != "" || st.CreatedTime != nil {
-		t.Fatalf("%d password changes, management %q: someone else's login taken from a stale pending copy", puts, st.Management)
-	}
-	if err != nil || res.RequeueAfter <= 0 {
-		t.Fatalf("reconcile of the stale copy: %+v %v: want a short requeue", res, err)
-	}
+	reconcileStaleLogin(t, rig, h, &next, stale, &puts)
 }
 
 // TestConflictWaitAfterLongRetries: with a CRD that drops
