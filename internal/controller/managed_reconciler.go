@@ -818,8 +818,8 @@ func markerWroteNameOf(obj metav1.Object) bool {
 // createMarker reads obj's create marker: when the create began and for
 // which object's UID.
 func createMarker(obj metav1.Object) (time.Time, types.UID, bool) {
-	uid := markerUIDOf(obj)
-	at, _, _ := strings.Cut(obj.GetAnnotations()[CreateStartedAnnotation], " ")
+	at, u, _ := strings.Cut(obj.GetAnnotations()[CreateStartedAnnotation], " ")
+	uid := types.UID(u)
 	t, err := time.Parse(time.RFC3339Nano, at)
 	if err != nil || uid == "" {
 		return time.Time{}, "", false
